@@ -1,0 +1,35 @@
+# Two commands on a fresh machine:  `make demo` (the main job)  and  `make test` (the test suite).
+# Both create .venv and install what they need. torch is pinned first: a bare `torch` requirement
+# would pull a multi-GB CUDA build, while torch==2.13.0 installs the CPU build.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FERKIT := $(VENV)/bin/ferkit
+FER2013 ?= ../shared/datasets/fer2013.zip
+STAMP := $(VENV)/.ferkit-installed
+
+.PHONY: demo test install bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@if [ -f "$(FER2013)" ]; then \
+		echo "== ferkit: the shipped default model on FER2013 PrivateTest ($(FER2013))"; \
+		$(FERKIT) evaluate --weights default --data "$(FER2013)" --split test --out ferkit-eval/default-test; \
+	else \
+		echo "== FER2013 not found at $(FER2013) (set FER2013=path/to/fer2013.zip|csv|folder); showing the shipped models"; \
+		$(FERKIT) models; \
+	fi
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) ferkit-eval .pytest_cache

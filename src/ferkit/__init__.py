@@ -1,0 +1,2 @@
+"""ferkit: facial expression recognition."""
+__version__ = "0.1.0"

@@ -1,0 +1,217 @@
+"""The ``ferkit`` command: parses arguments, calls the library, prints results. No logic of its own."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _print_json(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2) + "\n")
+
+
+# --------------------------------------------------------------------------- data report
+
+
+def cmd_data_report(args: argparse.Namespace) -> int:
+    from .datasets import load_dataset
+    from .report import class_grid, data_report
+
+    data = load_dataset(args.data, classes=args.classes, skip_bad=args.skip_bad, val_fraction=args.val_fraction,
+                        seed=args.seed)
+    rep = data_report(data)
+    if args.grid:
+        rep["grid"] = str(class_grid(data, args.grid))
+    if args.json:
+        _print_json(rep)
+        return 0
+    table = Table(title=f"{rep['source']}: {rep['total']} images, {rep['image_size']}x{rep['image_size']}")
+    table.add_column("class")
+    splits = list(rep["counts"])
+    for s in splits:
+        table.add_column(s, justify="right")
+    for c in rep["classes"]:
+        table.add_row(c, *(str(rep["counts"][s][c]) for s in splits))
+    table.add_row("[bold]total", *(f"[bold]{sum(rep['counts'][s].values())}" for s in splits))
+    console.print(table)
+    d = rep["duplicates"]
+    console.print(f"imbalance (largest/smallest train class): {rep['imbalance_ratio']:.1f}x")
+    console.print(f"exact duplicates: {d['groups']} groups ({d['images_in_groups']} images); within splits "
+                  f"{d['groups_within_split']}, across splits {d['groups_across_splits']}, "
+                  f"with conflicting labels {d['groups_with_conflicting_labels']} "
+                  f"({d['conflicting_groups_across_splits']} across splits)")
+    console.print(f"blank images: {rep['blank_images']['count']}")
+    if rep["skipped_bad_items"]:
+        console.print(f"skipped bad items: {len(rep['skipped_bad_items'])} (first: {rep['skipped_bad_items'][0]})")
+    if args.grid:
+        console.print(f"sample grid: {rep['grid']}")
+    return 0
+
+
+# --------------------------------------------------------------------------- train
+
+
+def _add_config_flags(p: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field; unset flags (None) leave the config file's value alone."""
+    from .train import TrainConfig
+
+    for f in dataclasses.fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        default = TrainConfig().__getattribute__(f.name)
+        if isinstance(default, bool):
+            p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None)
+        elif isinstance(default, dict):
+            p.add_argument(flag, dest=f.name, type=json.loads, default=None, metavar="JSON",
+                           help=f"JSON object (default {default})")
+        else:
+            kind = type(default) if default is not None else str
+            p.add_argument(flag, dest=f.name, type=kind, default=None, help=f"(default {default})")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .train import TrainConfig, train
+
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    overrides = {k: v for k, v in vars(args).items() if k in fields and v is not None}
+    if args.resume:
+        if not args.out:
+            raise ValueError("--resume needs --out RUN_DIR")
+        result = train(TrainConfig(out=args.out), resume=True, resume_epochs=overrides.get("epochs"))
+    else:
+        cfg = TrainConfig.from_file(args.config, **overrides) if args.config else TrainConfig(**overrides)
+        result = train(cfg)
+    console.print(f"best validation accuracy {result.best_val_acc:.4f} at epoch {result.best_epoch} "
+                  f"of {result.epochs_run}")
+    console.print(f"checkpoint: {result.best_checkpoint}\nmetrics:    {result.run_dir / 'metrics.csv'}  "
+                  f"curves: {result.run_dir / 'curves.png'}")
+    return 0
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate_path
+
+    out = args.out or (Path("ferkit-eval") / f"{Path(str(args.weights)).stem}-{args.split}")
+    res = evaluate_path(args.weights, args.data, split=args.split, classes=args.classes, tta=args.tta, out_dir=out,
+                        skip_bad=args.skip_bad)
+    rep = res.report
+    if args.json:
+        _print_json(rep)
+        return 0
+    table = Table(title=f"{rep['model']} on {args.data} [{args.split}], {rep['n']} images"
+                        f"{' with TTA' if args.tta else ''}")
+    for col in ("class", "precision", "recall", "F1", "support"):
+        table.add_column(col, justify="right" if col != "class" else "left")
+    for c, m in rep["per_class"].items():
+        table.add_row(c, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    console.print(table)
+    console.print(f"[bold]accuracy {rep['accuracy']:.4f}[/]   macro-F1 {rep['macro_f1']:.4f}   "
+                  f"ECE {rep['ece']:.4f}")
+    console.print(f"report: {out}/report.json  confusion matrix: {out}/confusion_matrix.png  "
+                  f"samples: {out}/samples.png")
+    return 0
+
+
+# --------------------------------------------------------------------------- models
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .checkpoint import read_meta, shipped_models
+    from .models import list_models
+
+    shipped = {name: read_meta(path) for name, path in shipped_models().items()}
+    if args.json:
+        _print_json({"architectures": list_models(), "shipped": {
+            n: {"model": m["model"], "classes": m["classes"], "metrics": m.get("metrics", {})}
+            for n, m in shipped.items()}})
+        return 0
+    table = Table(title="Shipped models")
+    for col in ("name", "architecture", "classes", "PublicTest acc", "PrivateTest acc"):
+        table.add_column(col)
+    for n, m in shipped.items():
+        met = m.get("metrics", {})
+        table.add_row(n, m["model"], str(len(m["classes"])), f"{met.get('val_acc', float('nan')):.4f}",
+                      f"{met['test_acc']:.4f}" if "test_acc" in met else "-")
+    console.print(table)
+    arch = Table(title="Architectures (ferkit train --model NAME)")
+    arch.add_column("name")
+    arch.add_column("description")
+    for n, d in list_models().items():
+        arch.add_row(n, d)
+    console.print(arch)
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ferkit", description="Facial expression recognition: train, evaluate, predict.")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="inspect datasets").add_subparsers(dest="data_command", required=True)
+    rep = data.add_parser("report", help="images per class and split, duplicates, blanks, sample grid")
+    rep.add_argument("data", help="FER2013 .csv, .zip or folder")
+    rep.add_argument("--json", action="store_true", help="print the report as JSON")
+    rep.add_argument("--grid", metavar="PNG", help="write a picture of samples per class")
+    rep.add_argument("--classes", help="comma-separated subset, e.g. happy,sad,neutral")
+    rep.add_argument("--skip-bad", action="store_true", help="skip and count bad rows/images instead of failing")
+    rep.add_argument("--val-fraction", type=float, default=0.1)
+    rep.add_argument("--seed", type=int, default=0)
+    rep.set_defaults(func=cmd_data_report)
+
+    tr = sub.add_parser("train", help="train a model; writes a run directory")
+    tr.add_argument("--config", help="a .toml or .json config; flags override it")
+    tr.add_argument("--resume", action="store_true", help="continue the interrupted run in --out exactly")
+    _add_config_flags(tr)
+    tr.set_defaults(func=cmd_train)
+
+    ev = sub.add_parser("evaluate", help="metrics, confusion matrix and sample predictions on one split")
+    ev.add_argument("--weights", default="default", help="checkpoint, run directory or shipped model name")
+    ev.add_argument("--data", required=True)
+    ev.add_argument("--split", default="test", choices=("train", "val", "test"))
+    ev.add_argument("--classes", help="evaluate on a subset of the model's classes")
+    ev.add_argument("--tta", action="store_true", help="average 10 flipped/shifted views")
+    ev.add_argument("--out", help="folder for report.json and the pictures (default ferkit-eval/...)")
+    ev.add_argument("--json", action="store_true", help="print the report as JSON")
+    ev.add_argument("--skip-bad", action="store_true")
+    ev.set_defaults(func=cmd_evaluate)
+
+    mo = sub.add_parser("models", help="shipped models and available architectures")
+    mo.add_argument("--json", action="store_true")
+    mo.set_defaults(func=cmd_models)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s",
+                        stream=sys.stderr)
+    from .checkpoint import CheckpointError
+    from .datasets import DataError
+
+    try:
+        return int(args.func(args) or 0)
+    except (DataError, CheckpointError, ValueError, FileNotFoundError, FileExistsError) as exc:
+        err_console.print(f"[red]ferkit: error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        err_console.print("ferkit: interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

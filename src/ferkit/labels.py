@@ -1,0 +1,62 @@
+"""The canonical expression classes and the many names datasets give them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+#: Canonical class order (alphabetical, the order of the Kaggle folders).
+CLASSES: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
+
+#: FER2013 challenge CSV integer labels: 0=angry 1=disgust 2=fear 3=happy 4=sad 5=surprise 6=neutral.
+FER2013_INT_LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+_ALIASES = {
+    "anger": "angry",
+    "angry": "angry",
+    "mad": "angry",
+    "disgust": "disgust",
+    "disgusted": "disgust",
+    "fear": "fear",
+    "fearful": "fear",
+    "afraid": "fear",
+    "scared": "fear",
+    "happy": "happy",
+    "happiness": "happy",
+    "joy": "happy",
+    "neutral": "neutral",
+    "calm": "neutral",
+    "sad": "sad",
+    "sadness": "sad",
+    "surprise": "surprise",
+    "surprised": "surprise",
+}
+
+
+def canonical_class(name: str) -> str | None:
+    """Map a folder or label name ("Happiness", "surprised", "3_happy") to a canonical class, else None."""
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    if key in _ALIASES:
+        return _ALIASES[key]
+    # Some exports prefix the class with its index: "3_happy", "03-happy".
+    head, _, tail = key.partition("_")
+    if head.isdigit() and tail in _ALIASES:
+        return _ALIASES[tail]
+    return None
+
+
+def parse_classes(spec: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Resolve a ``--classes happy,sad,neutral`` subset into canonical order; None means all seven."""
+    if spec is None or spec == "" or spec == "all":
+        return CLASSES
+    names: Iterable[str] = spec.split(",") if isinstance(spec, str) else spec
+    wanted = set()
+    for raw in names:
+        if not raw.strip():
+            continue
+        cls = canonical_class(raw)
+        if cls is None:
+            raise ValueError(f"unknown class {raw.strip()!r}; choose from {', '.join(CLASSES)}")
+        wanted.add(cls)
+    if len(wanted) < 2:
+        raise ValueError("a class subset needs at least two classes")
+    return tuple(c for c in CLASSES if c in wanted)
