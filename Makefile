@@ -20,16 +20,19 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	@echo "== ferkit predict: every face in a real photo (Grace Hopper, shipped with matplotlib), offline"
+	$(FERKIT) predict "$$($(PY) -c 'from ferkit.bench import sample_photo; print(sample_photo())')" \
+		--json ferkit-demo/hopper.json --annotate ferkit-demo
+	@echo "== results: ferkit-demo/hopper.json  annotated picture: $$(ls ferkit-demo/*.annotated.jpg)"
 	@if [ -f "$(FER2013)" ]; then \
-		echo "== ferkit: the shipped default model on FER2013 PrivateTest ($(FER2013))"; \
-		$(FERKIT) evaluate --weights default --data "$(FER2013)" --split test --out ferkit-eval/default-test; \
+		echo "== ferkit evaluate: the shipped default model on FER2013 PrivateTest ($(FER2013))"; \
+		$(FERKIT) evaluate --weights default --data "$(FER2013)" --split test --out ferkit-demo/eval-privatetest; \
 	else \
-		echo "== FER2013 not found at $(FER2013) (set FER2013=path/to/fer2013.zip|csv|folder); showing the shipped models"; \
-		$(FERKIT) models; \
+		echo "== FER2013 not found at $(FER2013): set FER2013=path/to/fer2013.zip|csv|folder to evaluate on it"; \
 	fi
 
 test: $(STAMP)
 	$(PY) -m pytest -q
 
 clean:
-	rm -rf $(VENV) ferkit-eval .pytest_cache
+	rm -rf $(VENV) ferkit-eval ferkit-demo .pytest_cache

@@ -53,3 +53,36 @@ def test_missing_split_is_an_error(fer_slice_dir, tmp_path):
     shutil.copytree(fer_slice_dir / "test", tmp_path / "images" / "validation")
     with pytest.raises(ValueError, match="has no 'test' split"):
         evaluate_path("default", tmp_path, split="test")
+
+
+def test_calibration_fits_on_validation_only(fer_slice_zip, tmp_path):
+    import shutil
+
+    from ferkit.checkpoint import read_meta, resolve_weights
+    from ferkit.evaluate import calibrate, fit_temperature
+
+    path = tmp_path / "m.safetensors"
+    shutil.copy(resolve_weights("default"), path)
+    res = calibrate(path, fer_slice_zip)
+    assert 0.2 <= res["temperature"] <= 5 and res["nll_after"] <= res["nll_before"]
+    assert read_meta(path)["temperature"] == res["temperature"] and res["fitted_on"].endswith(":val")
+    with pytest.raises(ValueError, match="leak"):
+        calibrate(path, fer_slice_zip, split="test")
+    # Over-confident logits are cooled (T > 1), under-confident ones sharpened (T < 1).
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 2000)
+    logits = rng.normal(size=(2000, 3))
+    logits[np.arange(2000), labels] += 1.0
+    assert fit_temperature(logits * 4, labels) > 2 and fit_temperature(logits / 4, labels) < 0.5
+
+
+def test_public_api_is_small_and_lazy():
+    import subprocess
+    import sys
+
+    code = "import sys, ferkit; assert 'torch' not in sys.modules; print(sorted(ferkit.__all__))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "Recognizer" in out and "train" in out
+    import ferkit
+
+    assert ferkit.Recognizer.__name__ == "Recognizer"

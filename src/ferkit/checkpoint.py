@@ -118,3 +118,15 @@ def resolve_weights(spec: str | os.PathLike) -> Path:
         return shipped[str(spec)]
     hint = f"; shipped models: {', '.join(shipped)}" if shipped else ""
     raise CheckpointError(f"{spec}: no such checkpoint file{hint}")
+
+
+def update_meta(path: str | os.PathLike, **fields) -> dict:
+    """Rewrite a checkpoint's metadata with ``fields`` changed (weights untouched); returns the new metadata."""
+    path = Path(path)
+    meta = {**read_meta(path), **fields}
+    json.dumps(meta)
+    tensors = load_file(str(path))
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata={_META_KEY: json.dumps(meta)})
+    os.replace(tmp, path)
+    return meta

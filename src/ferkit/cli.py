@@ -154,6 +154,153 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- predict, webcam, export
+
+
+def _recognizer(args: argparse.Namespace):
+    from .predictor import Recognizer
+
+    return Recognizer.from_pretrained(args.weights, detector="none" if args.no_detect else args.detector,
+                                      detector_model=args.detector_model, backend=args.backend,
+                                      uncertain_below=args.uncertain_below)
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from .batch import expand_inputs, run_one, write_csv
+
+    paths = expand_inputs(args.paths)
+    if not paths:
+        raise ValueError(f"no images or videos found in {', '.join(args.paths)}")
+    rec = _recognizer(args)
+    annotate = Path(args.annotate) if args.annotate else None
+    if annotate:
+        annotate.mkdir(parents=True, exist_ok=True)
+    results = []
+    with Progress(console=err_console, transient=True, disable=len(paths) < 2 or not err_console.is_terminal) as bar:
+        task = bar.add_task("predicting", total=len(paths))
+        for p in paths:
+            r = run_one(rec, p, annotate_dir=annotate, sample_fps=args.sample_fps, smoothing=args.smoothing)
+            results.append(r)
+            if r["status"] != "ok":
+                err_console.print(f"[yellow]{r['status']}:[/] {r['error']}", highlight=False, soft_wrap=True)
+            bar.advance(task)
+    if args.json:
+        text = json.dumps(results, indent=2)
+        if args.json == "-":
+            sys.stdout.write(text + "\n")
+        else:
+            Path(args.json).write_text(text)
+    if args.csv:
+        write_csv(results, args.csv, rec.classes)
+    if not args.json or args.json != "-":
+        for r in results:
+            if r["kind"] == "image":
+                faces = ", ".join(f"{f['label']} {f['confidence']:.0%} at {f['box']}" for f in r.get("faces", []))
+                console.print(f"{r['path']}: {faces or r['status']}", highlight=False)
+            elif r.get("summary"):
+                sm = r["summary"]
+                console.print(f"{r['path']}: {sm['faces']} faces in {sm['frames_sampled']} frames, "
+                              f"{len(sm['tracks'])} tracks, mostly {sm['dominant']}", highlight=False)
+            else:
+                console.print(f"{r['path']}: {r['status']}", highlight=False)
+    errors = sum(r["status"] == "error" for r in results)
+    no_face = sum(r["status"] == "no_face" for r in results)
+    err_console.print(f"{len(results)} input(s): {len(results) - errors - no_face} with faces, {no_face} without, "
+                      f"{errors} failed" + "".join(f"; {k}: {v}" for k, v in (("json", args.json), ("csv", args.csv),
+                                                                                ("annotated", args.annotate)) if v),
+                      highlight=False)
+    return 1 if errors else 0
+
+
+def cmd_webcam(args: argparse.Namespace) -> int:
+    import cv2
+
+    from .annotate import draw_faces
+    from .video import Tracker, track_stream
+
+    rec = _recognizer(args)
+    cap = cv2.VideoCapture(args.camera)
+    if not cap.isOpened():
+        raise ValueError(f"camera {args.camera}: cannot be opened (no camera, or it is busy)")
+    window = not args.no_window
+
+    def stream():
+        n = 0
+        while args.max_frames is None or n < args.max_frames:
+            ok, bgr = cap.read()
+            if not ok:
+                return
+            n += 1
+            yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+    try:
+        for rgb, faces in track_stream(rec, stream(), Tracker(smoothing=args.smoothing)):
+            sys.stdout.write(json.dumps([f.to_dict() for f in faces]) + "\n")
+            if window:
+                try:
+                    cv2.imshow("ferkit (q to quit)", cv2.cvtColor(draw_faces(rgb, faces), cv2.COLOR_RGB2BGR))
+                    if cv2.waitKey(1) & 0xFF == ord("q"):
+                        break
+                except cv2.error:
+                    err_console.print("no display support in this OpenCV build; printing results only")
+                    window = False
+    finally:
+        cap.release()
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .evaluate import calibrate
+
+    res = calibrate(args.weights, args.data, split=args.split)
+    console.print(f"temperature {res['temperature']} fitted on {res['fitted_on']}: "
+                  f"ECE {res['ece_before']:.4f} -> {res['ece_after']:.4f}; stored in the checkpoint")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import check_onnx, export_onnx
+
+    out = Path(args.out or f"{Path(str(args.weights)).stem}.onnx")
+    export_onnx(args.weights, out)
+    diff = check_onnx(args.weights, out)
+    console.print(f"wrote {out} (max |PyTorch - ONNX Runtime| logit difference {diff:.2e})")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_benchmarks
+
+    res = run_benchmarks(args.weights, backends=args.backend.split(","), quick=args.quick)
+    if args.json:
+        _print_json(res)
+        return 0
+    table = Table(title=f"ferkit bench: {res['model']} on {res['machine']}")
+    table.add_column("measure")
+    for b in res["backends"]:
+        table.add_column(b, justify="right")
+    for key, label in (("faces_per_s_batch1", "faces/s, 48x48 crops, batch 1"),
+                       ("faces_per_s_batch256", "faces/s, 48x48 crops, batch 256"),
+                       ("photo_ms", "ms per 640x480 one-face photo (file to faces)"),
+                       ("video_fps", "frames/s, 640x480 video")):
+        table.add_row(label, *(f"{res['backends'][b][key]:.1f}" for b in res["backends"]))
+    console.print(table)
+    return 0
+
+
+def _add_recognizer_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--weights", default="default", help="checkpoint, run directory or shipped model name")
+    p.add_argument("--detector", default="haar", choices=("haar", "yunet", "none"))
+    p.add_argument("--detector-model", help="model file for --detector yunet")
+    p.add_argument("--no-detect", action="store_true", help="inputs are already face crops (like FER2013)")
+    p.add_argument("--backend", default="torch", choices=("torch", "onnx"))
+    p.add_argument("--uncertain-below", type=float, default=0.0, metavar="P",
+                   help="mark faces whose top probability is below P as uncertain")
+    p.add_argument("--smoothing", type=float, default=0.6, help="video: weight of the past in the probability EMA")
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -189,6 +336,41 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
     ev.add_argument("--skip-bad", action="store_true")
     ev.set_defaults(func=cmd_evaluate)
+
+    pr = sub.add_parser("predict", help="faces and expressions in images, folders and videos")
+    pr.add_argument("paths", nargs="+", help="image files, video files or folders (searched recursively)")
+    pr.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write results as JSON (stdout if no FILE)")
+    pr.add_argument("--csv", metavar="FILE", help="write one row per face")
+    pr.add_argument("--annotate", metavar="DIR", help="write annotated images/videos and timelines here")
+    pr.add_argument("--sample-fps", type=float, help="video: analyse this many frames per second (default all)")
+    _add_recognizer_flags(pr)
+    pr.set_defaults(func=cmd_predict)
+
+    wc = sub.add_parser("webcam", help="live expressions from a camera (JSON lines; a window where possible)")
+    wc.add_argument("--camera", type=int, default=0)
+    wc.add_argument("--max-frames", type=int)
+    wc.add_argument("--no-window", action="store_true")
+    _add_recognizer_flags(wc)
+    wc.set_defaults(func=cmd_webcam)
+
+    ca = sub.add_parser("calibrate", help="fit temperature scaling on the validation split, store it in the checkpoint")
+    ca.add_argument("--weights", required=True, help="checkpoint or run directory (rewritten in place)")
+    ca.add_argument("--data", required=True)
+    ca.add_argument("--split", default="val", choices=("train", "val"))
+    ca.set_defaults(func=cmd_calibrate)
+
+    ex = sub.add_parser("export", help="export a checkpoint to ONNX and check it against PyTorch")
+    ex.add_argument("--weights", default="default")
+    ex.add_argument("--format", default="onnx", choices=("onnx",))
+    ex.add_argument("--out", help="output file (default NAME.onnx)")
+    ex.set_defaults(func=cmd_export)
+
+    be = sub.add_parser("bench", help="measure inference speed on this machine")
+    be.add_argument("--weights", default="default")
+    be.add_argument("--backend", default="torch,onnx", help="comma-separated: torch,onnx")
+    be.add_argument("--quick", action="store_true", help="fewer repetitions")
+    be.add_argument("--json", action="store_true")
+    be.set_defaults(func=cmd_bench)
 
     mo = sub.add_parser("models", help="shipped models and available architectures")
     mo.add_argument("--json", action="store_true")

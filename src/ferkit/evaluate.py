@@ -76,3 +76,35 @@ def write_report_files(result: Evaluation, out: Path, grid_size: int = 32) -> No
     colors = ["green" if pred[i] == labels[i] else "red" for i in idx]
     image_grid([result.data.images[i] for i in idx], titles, out / "samples.png", colors=colors,
                suptitle="Sample predictions (green correct, red wrong)")
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The softmax temperature that minimises negative log-likelihood (Guo et al., 2017)."""
+    grid = np.exp(np.linspace(np.log(0.2), np.log(5.0), 481))
+    return float(min(grid, key=lambda t: _nll(logits, labels, t)))
+
+
+def _nll(logits: np.ndarray, labels: np.ndarray, t: float = 1.0) -> float:
+    p = softmax(logits, t)
+    return float(-np.log(np.clip(p[np.arange(len(labels)), labels], 1e-12, None)).mean())
+
+
+def calibrate(weights: str | os.PathLike, data_path: str | os.PathLike, *, split: str = "val") -> dict:
+    """Fit temperature scaling on the validation split (PublicTest for FER2013) and store it in the
+    checkpoint. Never fit on the test split: that would be choosing on the benchmark."""
+    from .checkpoint import resolve_weights, update_meta
+    from .metrics import expected_calibration_error
+
+    if split == "test":
+        raise ValueError("calibrating on the test split would leak it; use the validation split")
+    path = resolve_weights(weights)
+    ckpt = load_checkpoint(path)
+    data = load_dataset(data_path, classes=ckpt.classes, image_size=ckpt.preprocess.image_size).split(split)
+    logits = predict_logits(ckpt.model, data.images, ckpt.preprocess)
+    t = fit_temperature(logits, data.labels)
+    result = {"temperature": round(t, 4), "fitted_on": f"{Path(str(data_path)).name}:{split}",
+              "ece_before": round(expected_calibration_error(data.labels, softmax(logits)), 4),
+              "ece_after": round(expected_calibration_error(data.labels, softmax(logits, t)), 4),
+              "nll_before": round(_nll(logits, data.labels), 4), "nll_after": round(_nll(logits, data.labels, t), 4)}
+    update_meta(path, temperature=result["temperature"], calibration=result)
+    return result

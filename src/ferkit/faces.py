@@ -1,0 +1,115 @@
+"""Face detection behind a small interface, and cropping faces the way the training data was cropped.
+
+The offline default is OpenCV's Haar cascade, which ships inside ``opencv-python-headless<5``.
+OpenCV's YuNet (a small CNN, more accurate on turned and small faces) plugs in when the user gives its
+ONNX model file; ferkit never downloads it by itself.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Detection:
+    box: tuple[int, int, int, int]  # x, y, width, height in image pixels
+    score: float  # the detector's confidence (Haar: its last-stage weight; YuNet: a probability)
+
+
+class Detector(Protocol):
+    name: str
+
+    def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None) -> list[Detection]:
+        """Faces in a uint8 grey image (``rgb`` for detectors that want colour)."""
+
+
+class HaarDetector:
+    """OpenCV's frontal-face Haar cascade. Large images are searched at ``max_side`` and boxes scaled back."""
+
+    name = "haar"
+
+    def __init__(self, cascade: str | None = None, *, scale_factor: float = 1.1, min_neighbors: int = 5,
+                 min_face: float = 0.05, max_side: int = 640) -> None:
+        path = cascade or os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml")
+        self.cascade = cv2.CascadeClassifier(path)
+        if self.cascade.empty():
+            raise FileNotFoundError(f"{path}: cannot load the Haar cascade (opencv-python-headless<5 ships it)")
+        self.scale_factor, self.min_neighbors, self.min_face, self.max_side = (
+            scale_factor, min_neighbors, min_face, max_side)
+
+    def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None) -> list[Detection]:
+        h, w = gray.shape[:2]
+        scale = min(1.0, self.max_side / max(h, w))
+        small = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) \
+            if scale < 1 else gray
+        small = cv2.equalizeHist(small)
+        side = max(20, int(self.min_face * min(small.shape[:2])))
+        boxes, _, weights = self.cascade.detectMultiScale3(
+            small, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors, minSize=(side, side),
+            outputRejectLevels=True)
+        out = []
+        for (x, y, bw, bh), wgt in zip(np.asarray(boxes).reshape(-1, 4), np.asarray(weights).reshape(-1)):
+            out.append(Detection(tuple(int(round(v / scale)) for v in (x, y, bw, bh)), float(wgt)))
+        return sorted(out, key=lambda d: -d.box[2] * d.box[3])
+
+
+class YuNetDetector:
+    """OpenCV's YuNet face detector, from a user-supplied ``face_detection_yunet_*.onnx`` file."""
+
+    name = "yunet"
+
+    def __init__(self, model_path: str | os.PathLike, *, score_threshold: float = 0.7) -> None:
+        if not Path(model_path).is_file():
+            raise FileNotFoundError(f"{model_path}: YuNet model file not found (give --detector-model PATH)")
+        self.net = cv2.FaceDetectorYN.create(str(model_path), "", (320, 320), score_threshold)
+
+    def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None) -> list[Detection]:
+        img = cv2.cvtColor(rgb if rgb is not None else cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB), cv2.COLOR_RGB2BGR)
+        self.net.setInputSize((img.shape[1], img.shape[0]))
+        _, faces = self.net.detect(img)
+        if faces is None:
+            return []
+        return [Detection(tuple(int(round(v)) for v in f[:4]), float(f[-1])) for f in faces]
+
+
+class WholeImage:
+    """No detection: the whole image is one face (for crops like FER2013's)."""
+
+    name = "none"
+
+    def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None) -> list[Detection]:
+        return [Detection((0, 0, gray.shape[1], gray.shape[0]), 1.0)]
+
+
+def make_detector(name: str = "haar", model_path: str | None = None) -> Detector:
+    if name == "haar":
+        return HaarDetector(model_path)
+    if name == "yunet":
+        if not model_path:
+            raise ValueError("the yunet detector needs its model file: --detector-model face_detection_yunet.onnx")
+        return YuNetDetector(model_path)
+    if name == "none":
+        return WholeImage()
+    raise ValueError(f"unknown detector {name!r}; choose haar, yunet or none")
+
+
+def crop_face(gray: np.ndarray, box: tuple[int, int, int, int], size: int = 48, margin: float = 0.1) -> np.ndarray:
+    """A square ``size``×``size`` crop around ``box``, widened by ``margin`` on each side like FER2013's
+    framing; parts outside the image are filled by replicating its border."""
+    x, y, w, h = box
+    side = max(w, h) * (1 + 2 * margin)
+    cx, cy = x + w / 2, y + h / 2
+    x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
+    s = max(1, int(round(side)))
+    H, W = gray.shape[:2]
+    pad = max(0, -x0, -y0, x0 + s - W, y0 + s - H)
+    src = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE) if pad else gray
+    crop = src[y0 + pad:y0 + pad + s, x0 + pad:x0 + pad + s]
+    interp = cv2.INTER_AREA if s > size else cv2.INTER_LINEAR
+    return cv2.resize(crop, (size, size), interpolation=interp)
