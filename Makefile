@@ -32,6 +32,10 @@ demo: $(STAMP)
 	fi
 
 test: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		echo "== installing Debian's chromium for the browser test" && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "== chromium not installed: the browser test will be skipped"
 	$(PY) -m pytest -q
 
 clean:

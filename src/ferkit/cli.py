@@ -290,6 +290,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import Limits, serve
+
+    limits = Limits(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), timeout_s=args.timeout,
+                    max_concurrency=args.concurrency)
+    serve(args.model, host=args.host, port=args.port, limits=limits, backend=args.backend)
+    return 0
+
+
 def _add_recognizer_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", default="default", help="checkpoint, run directory or shipped model name")
     p.add_argument("--detector", default="haar", choices=("haar", "yunet", "none"))
@@ -371,6 +380,16 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--quick", action="store_true", help="fewer repetitions")
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=cmd_bench)
+
+    sv = sub.add_parser("serve", help="REST service and web page (http://HOST:PORT/)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--model", default="default", help="checkpoint, run directory or shipped model name")
+    sv.add_argument("--backend", default="torch", choices=("torch", "onnx"))
+    sv.add_argument("--max-upload-mb", type=float, default=10.0)
+    sv.add_argument("--timeout", type=float, default=30.0, help="seconds per request before a 504")
+    sv.add_argument("--concurrency", type=int, default=2, help="inferences running at once")
+    sv.set_defaults(func=cmd_serve)
 
     mo = sub.add_parser("models", help="shipped models and available architectures")
     mo.add_argument("--json", action="store_true")

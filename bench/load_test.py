@@ -1,0 +1,131 @@
+"""Load test of `ferkit serve` from a second process on loopback.
+
+Starts the server, sends a bounded number of requests (a real one-face photo, multipart) from
+CONCURRENCY client threads, and reports requests/s, p50/p99 latency, errors and the server's memory
+(RSS) sampled over the run. Nothing but 127.0.0.1 is contacted.
+
+    .venv/bin/python bench/load_test.py --requests 10000 --concurrency 8 [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--model", default="default")
+    ap.add_argument("--json")
+    args = ap.parse_args()
+
+    from ferkit.bench import sample_photo
+
+    photo = sample_photo().read_bytes()
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.jpg\"\r\n"
+            f"Content-Type: image/jpeg\r\n\r\n").encode() + photo + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "ferkit.cli", "serve", "--port", str(port), "--model", args.model],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                c.request("GET", "/readyz")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise RuntimeError("server did not start")
+                time.sleep(0.2)
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        lock = threading.Lock()
+        counter = iter(range(args.requests))
+        memory: list[tuple[int, float]] = []
+
+        def client() -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            for _ in counter:
+                t0 = time.perf_counter()
+                try:
+                    conn.request("POST", "/v1/predict", body=body, headers=headers)
+                    resp = conn.getresponse()
+                    resp.read()
+                    status = resp.status
+                except (OSError, http.client.HTTPException):
+                    status = -1
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                dt = time.perf_counter() - t0
+                with lock:
+                    latencies.append(dt)
+                    statuses[status] = statuses.get(status, 0) + 1
+
+        def sampler(stop: threading.Event) -> None:
+            while not stop.is_set():
+                memory.append((len(latencies), rss_mb(server.pid)))
+                stop.wait(2.0)
+
+        stop = threading.Event()
+        threading.Thread(target=sampler, args=(stop,), daemon=True).start()
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=client) for _ in range(args.concurrency)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+        stop.set()
+        memory.append((len(latencies), rss_mb(server.pid)))
+        lat = sorted(latencies)
+        first = [m for n, m in memory if n >= len(lat) * 0.1][:1] or [memory[0][1]]
+        result = {
+            "requests": len(lat), "concurrency": args.concurrency, "wall_s": round(wall, 1),
+            "requests_per_s": round(len(lat) / wall, 1),
+            "p50_ms": round(1000 * statistics.median(lat), 1),
+            "p99_ms": round(1000 * lat[min(len(lat) - 1, int(0.99 * len(lat)))], 1),
+            "statuses": {str(k): v for k, v in sorted(statuses.items())},
+            "errors": sum(v for k, v in statuses.items() if k != 200),
+            "rss_mb_after_10pct": round(first[0], 1), "rss_mb_end": round(memory[-1][1], 1),
+            "rss_mb_max": round(max(m for _, m in memory), 1), "cpus": os.cpu_count(),
+        }
+    finally:
+        server.terminate()
+        server.wait(10)
+    print(json.dumps(result, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+    return 0 if result["errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
