@@ -213,3 +213,8 @@ def test_single_good_input_json_to_stdout(photo_dir):
     assert proc.returncode == 0
     (result,) = json.loads(proc.stdout)
     assert result["status"] == "ok" and result["faces"][0]["label"] in result["faces"][0]["probs"]
+
+
+def test_webcam_without_camera_fails_clearly():
+    proc = _cli("webcam", "--camera", "97", "--max-frames", "1", "--no-window")
+    assert proc.returncode == 2 and "camera 97: cannot be opened" in proc.stderr

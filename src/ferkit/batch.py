@@ -4,6 +4,7 @@ at a bad one."""
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import os
 from collections.abc import Iterable, Iterator
@@ -15,16 +16,71 @@ from .predictor import Recognizer
 log = logging.getLogger(__name__)
 
 
-def expand_inputs(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files as given; folders searched recursively for images and videos (sorted)."""
-    out: list[Path] = []
+def iter_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
+    """Files as given; folders walked recursively (sorted, lazily: 100,000 files cost no memory) for
+    images and videos. A missing or odd file given by name still yields, so it gets a result row."""
+    wanted = IMAGE_SUFFIXES | VIDEO_SUFFIXES
     for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES
-                          and not any(part.startswith(".") for part in f.relative_to(p).parts))
-        else:
-            out.append(p)  # a missing or odd file still gets a result row saying so
-    return out
+        if not p.is_dir():
+            yield p
+            continue
+        for root, dirs, files in os.walk(p):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if not name.startswith(".") and Path(name).suffix.lower() in wanted:
+                    yield Path(root) / name
+
+
+def expand_inputs(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    return list(iter_inputs(paths))
+
+
+def done_paths(jsonl: Path) -> set[str]:
+    """Inputs already recorded in a results file; a torn last line (killed mid-write) is cut off."""
+    done: set[str] = set()
+    if not jsonl.exists():
+        return done
+    good = 0
+    with open(jsonl, "rb") as fh:
+        for line in fh:
+            try:
+                done.add(json.loads(line)["path"])
+            except (ValueError, KeyError):
+                break
+            good += len(line)
+    if good < jsonl.stat().st_size:
+        log.warning("%s: dropping a torn last line left by an interrupted run", jsonl)
+        with open(jsonl, "r+b") as fh:
+            fh.truncate(good)
+    return done
+
+
+class ResultSink:
+    """Streams results to JSON Lines and/or CSV as they come (constant memory), appending on resume."""
+
+    def __init__(self, jsonl: Path | None, csv_path: Path | None, classes: tuple[str, ...]) -> None:
+        self.jsonl = open(jsonl, "a", encoding="utf-8") if jsonl else None
+        self.csv = None
+        self.classes = classes
+        if csv_path:
+            new = not csv_path.exists() or csv_path.stat().st_size == 0
+            self.csv = open(csv_path, "a", newline="", encoding="utf-8")
+            self.csv_writer = csv.DictWriter(self.csv, fieldnames=csv_columns(classes), extrasaction="ignore")
+            if new:
+                self.csv_writer.writeheader()
+
+    def write(self, result: dict) -> None:
+        if self.csv:
+            self.csv_writer.writerows(csv_rows(result, self.classes))
+            self.csv.flush()
+        if self.jsonl:  # last, so a result in the JSONL is always in the CSV too
+            self.jsonl.write(json.dumps(result) + "\n")
+            self.jsonl.flush()
+
+    def close(self) -> None:
+        for fh in (self.jsonl, self.csv):
+            if fh:
+                fh.close()
 
 
 def _out_name(path: Path, suffix: str) -> str:
@@ -68,27 +124,76 @@ def run_one(recognizer: Recognizer, path: Path, *, annotate_dir: Path | None = N
     return result
 
 
-def run_many(recognizer: Recognizer, paths: list[Path], **kw) -> Iterator[dict]:
-    for p in paths:
-        yield run_one(recognizer, p, **kw)
 
 
-def write_csv(results: list[dict], path: str | os.PathLike, classes: tuple[str, ...]) -> None:
-    """One row per face (per frame for videos); inputs without faces get one row with their status."""
-    cols = ["path", "kind", "status", "error", "frame", "time_s", "track_id", "x", "y", "w", "h", "label",
+def csv_columns(classes: tuple[str, ...]) -> list[str]:
+    return ["path", "kind", "status", "error", "frame", "time_s", "track_id", "x", "y", "w", "h", "label",
             "confidence", "detector_score"] + [f"p_{c}" for c in classes]
-    with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=cols, extrasaction="ignore")
-        w.writeheader()
-        for r in results:
-            base = {"path": r["path"], "kind": r["kind"], "status": r["status"], "error": r["error"] or ""}
-            faces = r.get("faces") if r["kind"] == "image" else r.get("rows")
-            if not faces:
-                w.writerow(base)
-                continue
-            for f in faces:
-                x, y, bw, bh = f["box"]
-                w.writerow({**base, "frame": f.get("frame", ""), "time_s": f.get("time_s", ""),
-                            "track_id": f.get("track_id", ""), "x": x, "y": y, "w": bw, "h": bh, "label": f["label"],
-                            "confidence": f["confidence"], "detector_score": f["detector_score"],
-                            **{f"p_{c}": f["probs"][c] for c in classes}})
+
+
+def csv_rows(r: dict, classes: tuple[str, ...]) -> list[dict]:
+    """One row per face (per frame for videos); an input without faces gets one row with its status."""
+    base = {"path": r["path"], "kind": r["kind"], "status": r["status"], "error": r["error"] or ""}
+    faces = r.get("faces") if r["kind"] == "image" else r.get("rows")
+    rows = []
+    for f in faces or []:
+        x, y, bw, bh = f["box"]
+        rows.append({**base, "frame": f.get("frame", ""), "time_s": f.get("time_s", ""),
+                     "track_id": f.get("track_id", ""), "x": x, "y": y, "w": bw, "h": bh, "label": f["label"],
+                     "confidence": f["confidence"], "detector_score": f["detector_score"],
+                     **{f"p_{c}": f["probs"][c] for c in classes}})
+    return rows or [base]
+
+
+def predict_stream(options: dict, paths: Iterable[Path], *, ray_address: str | None = None, chunk: int = 32,
+                   **kw) -> Iterator[dict]:
+    """Results for ``paths`` in order. Locally by default; with ``ray_address`` ("local", "auto" or a
+    cluster address) on Ray actors, each loading the recognizer once (``options`` are
+    :meth:`Recognizer.from_pretrained` keywords)."""
+    if not ray_address:
+        rec = Recognizer.from_pretrained(**options)
+        for p in paths:
+            yield run_one(rec, p, **kw)
+        return
+    try:
+        import ray
+        from ray.util import ActorPool
+    except ImportError:
+        raise ValueError("--ray needs Ray: pip install 'ray>=2.9'") from None
+    if not ray.is_initialized():
+        ray.init(address=None if ray_address == "local" else ray_address, log_to_driver=False,
+                 include_dashboard=False)
+
+    @ray.remote
+    class Worker:
+        def __init__(self, opts: dict) -> None:
+            self.rec = Recognizer.from_pretrained(**opts)
+
+        def run(self, chunk_paths: list[str], kwargs: dict) -> list[dict]:
+            return [run_one(self.rec, Path(p), **kwargs) for p in chunk_paths]
+
+    n = max(1, int(ray.available_resources().get("CPU", 1)))
+    pool = ActorPool([Worker.options(num_cpus=1).remote(options) for _ in range(n)])
+
+    def chunks() -> Iterator[list[str]]:
+        buf: list[str] = []
+        for p in paths:
+            buf.append(str(p))
+            if len(buf) == chunk:
+                yield buf
+                buf = []
+        if buf:
+            yield buf
+
+    # Submit a bounded window of chunks at a time so memory stays flat on 100,000 inputs.
+    pending = 0
+    window = 2 * n
+    for c in chunks():
+        pool.submit(lambda actor, v: actor.run.remote(v, kw), c)
+        pending += 1
+        if pending >= window:
+            yield from pool.get_next()
+            pending -= 1
+    while pending:
+        yield from pool.get_next()
+        pending -= 1

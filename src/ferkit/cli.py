@@ -97,6 +97,36 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_finetune(args: argparse.Namespace) -> int:
+    from .finetune import finetune, finetune_config
+
+    cfg = finetune_config(args.source, args.data, args.out, classes=args.classes, epochs=args.epochs, lr=args.lr,
+                          freeze_backbone=args.freeze_backbone, batch_size=args.batch_size, seed=args.seed)
+    rep = finetune(cfg, compare_scratch=not args.no_compare)
+    console.print(f"fine-tuned from {args.source}: {rep['finetuned']['split']} accuracy "
+                  f"{rep['finetuned']['accuracy']:.4f} (classes {', '.join(rep['finetuned']['classes'])})")
+    if "scratch" in rep:
+        console.print(f"from scratch, same data and epochs: {rep['scratch']['accuracy']:.4f}  ->  gain "
+                      f"{rep['gain_accuracy']:+.4f}")
+    console.print(f"checkpoint: {rep['finetuned']['checkpoint']}  report: {Path(args.out) / 'finetune.json'}")
+    return 0
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from .train import TrainConfig
+    from .tune import tune
+
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    overrides = {k: v for k, v in vars(args).items() if k in fields and v is not None}
+    base = TrainConfig.from_file(args.config, **overrides) if args.config else TrainConfig(**overrides)
+    base.validate()
+    res = tune(base, args.out, trials=args.trials, storage=args.storage, study_name=args.study)
+    console.print(f"{res['trials']} trials ({res['completed']} completed, {res['pruned']} pruned) in {res['storage']}")
+    console.print(f"best validation accuracy {res['best_val_acc']:.4f} with {res['best_params']}")
+    console.print(f"best config: {res['best_config']}  (ferkit train --config {res['best_config']})  plot: {res['plot']}")
+    return 0
+
+
 # --------------------------------------------------------------------------- evaluate
 
 
@@ -166,52 +196,70 @@ def _recognizer(args: argparse.Namespace):
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from rich.progress import Progress
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .batch import expand_inputs, run_one, write_csv
+    from .batch import ResultSink, done_paths, iter_inputs, predict_stream
 
-    paths = expand_inputs(args.paths)
-    if not paths:
+    jsonl = Path(args.jsonl) if args.jsonl else None
+    skip = done_paths(jsonl) if (jsonl and args.resume) else set()
+    if jsonl and jsonl.exists() and jsonl.stat().st_size and not args.resume:
+        raise FileExistsError(f"{jsonl}: already has results; add --resume to continue, or choose another file")
+    total = sum(1 for p in iter_inputs(args.paths) if str(p) not in skip)
+    if total == 0 and not skip:
         raise ValueError(f"no images or videos found in {', '.join(args.paths)}")
-    rec = _recognizer(args)
     annotate = Path(args.annotate) if args.annotate else None
     if annotate:
         annotate.mkdir(parents=True, exist_ok=True)
-    results = []
-    with Progress(console=err_console, transient=True, disable=len(paths) < 2 or not err_console.is_terminal) as bar:
-        task = bar.add_task("predicting", total=len(paths))
-        for p in paths:
-            r = run_one(rec, p, annotate_dir=annotate, sample_fps=args.sample_fps, smoothing=args.smoothing)
-            results.append(r)
-            if r["status"] != "ok":
-                err_console.print(f"[yellow]{r['status']}:[/] {r['error']}", highlight=False, soft_wrap=True)
-            bar.advance(task)
+    opts = dict(weights=args.weights, detector="none" if args.no_detect else args.detector,
+                detector_model=args.detector_model, backend=args.backend, uncertain_below=args.uncertain_below)
+    todo = (p for p in iter_inputs(args.paths) if str(p) not in skip)
+    keep = [] if args.json else None  # whole results are held only for --json; streams keep nothing
+    counts = {"ok": 0, "no_face": 0, "error": 0}
+    from .checkpoint import read_meta
+
+    sink = ResultSink(jsonl, Path(args.csv) if args.csv else None, tuple(read_meta(args.weights)["classes"]))
+    if skip:
+        err_console.print(f"resuming: {len(skip)} input(s) already in {jsonl}, {total} to go")
+    bar = Progress(TextColumn("predict"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=err_console, transient=True, disable=total < 2 or not err_console.is_terminal)
+    try:
+        with bar:
+            task = bar.add_task("predict", total=total)
+            for r in predict_stream(opts, todo, ray_address=args.ray, annotate_dir=annotate,
+                                    sample_fps=args.sample_fps, smoothing=args.smoothing):
+                sink.write(r)
+                counts[r["status"]] += 1
+                if keep is not None:
+                    keep.append(r)
+                if r["status"] != "ok":
+                    err_console.print(f"[yellow]{r['status']}:[/] {r['error']}", highlight=False, soft_wrap=True)
+                elif keep is None or args.json != "-":
+                    _print_result(r)
+                bar.advance(task)
+    finally:
+        sink.close()
     if args.json:
-        text = json.dumps(results, indent=2)
+        text = json.dumps(keep, indent=2)
         if args.json == "-":
             sys.stdout.write(text + "\n")
         else:
             Path(args.json).write_text(text)
-    if args.csv:
-        write_csv(results, args.csv, rec.classes)
-    if not args.json or args.json != "-":
-        for r in results:
-            if r["kind"] == "image":
-                faces = ", ".join(f"{f['label']} {f['confidence']:.0%} at {f['box']}" for f in r.get("faces", []))
-                console.print(f"{r['path']}: {faces or r['status']}", highlight=False)
-            elif r.get("summary"):
-                sm = r["summary"]
-                console.print(f"{r['path']}: {sm['faces']} faces in {sm['frames_sampled']} frames, "
-                              f"{len(sm['tracks'])} tracks, mostly {sm['dominant']}", highlight=False)
-            else:
-                console.print(f"{r['path']}: {r['status']}", highlight=False)
-    errors = sum(r["status"] == "error" for r in results)
-    no_face = sum(r["status"] == "no_face" for r in results)
-    err_console.print(f"{len(results)} input(s): {len(results) - errors - no_face} with faces, {no_face} without, "
-                      f"{errors} failed" + "".join(f"; {k}: {v}" for k, v in (("json", args.json), ("csv", args.csv),
-                                                                                ("annotated", args.annotate)) if v),
-                      highlight=False)
-    return 1 if errors else 0
+    n = sum(counts.values())
+    outputs = "".join(f"; {k}: {v}" for k, v in (("json", args.json), ("jsonl", args.jsonl), ("csv", args.csv),
+                                                  ("annotated", args.annotate)) if v)
+    err_console.print(f"{n} input(s): {counts['ok']} with faces, {counts['no_face']} without, "
+                      f"{counts['error']} failed{outputs}", highlight=False, soft_wrap=True)
+    return 1 if counts["error"] else 0
+
+
+def _print_result(r: dict) -> None:
+    if r["kind"] == "image":
+        faces = ", ".join(f"{f['label']} {f['confidence']:.0%} at {f['box']}" for f in r.get("faces", []))
+        console.print(f"{r['path']}: {faces}", highlight=False, soft_wrap=True)
+    else:
+        sm = r["summary"]
+        console.print(f"{r['path']}: {sm['faces']} faces in {sm['frames_sampled']} frames, {len(sm['tracks'])} "
+                      f"tracks, mostly {sm['dominant']}", highlight=False, soft_wrap=True)
 
 
 def cmd_webcam(args: argparse.Namespace) -> int:
@@ -335,6 +383,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_flags(tr)
     tr.set_defaults(func=cmd_train)
 
+    ft = sub.add_parser("finetune", help="adapt a trained model to your own labelled folders")
+    ft.add_argument("--from", dest="source", default="default", help="shipped model name or checkpoint to start from")
+    ft.add_argument("--data", required=True, help="your folders: train|val|test/<class>/ or just <class>/")
+    ft.add_argument("--out", required=True)
+    ft.add_argument("--classes", help="subset of your classes")
+    ft.add_argument("--epochs", type=int)
+    ft.add_argument("--lr", type=float, help="learning rate (default 0.01, a fifth of from-scratch)")
+    ft.add_argument("--batch-size", type=int)
+    ft.add_argument("--seed", type=int)
+    ft.add_argument("--freeze-backbone", action="store_true", help="train only the new classifier head")
+    ft.add_argument("--no-compare", action="store_true", help="skip the from-scratch comparison run")
+    ft.set_defaults(func=cmd_finetune)
+
+    tu = sub.add_parser("tune", help="hyper-parameter search with Optuna (pruning on validation accuracy)")
+    tu.add_argument("--config", help="base config; the search varies lr, weight decay, smoothing, augmentation, mixup")
+    tu.add_argument("--trials", type=int, default=20)
+    tu.add_argument("--storage", help="Optuna database URL (default sqlite:///OUT/study.db)")
+    tu.add_argument("--study", default="ferkit", help="study name (continue a study by naming it again)")
+    _add_config_flags(tu)
+    tu.set_defaults(func=cmd_tune)
+
     ev = sub.add_parser("evaluate", help="metrics, confusion matrix and sample predictions on one split")
     ev.add_argument("--weights", default="default", help="checkpoint, run directory or shipped model name")
     ev.add_argument("--data", required=True)
@@ -349,7 +418,10 @@ def build_parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("predict", help="faces and expressions in images, folders and videos")
     pr.add_argument("paths", nargs="+", help="image files, video files or folders (searched recursively)")
     pr.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write results as JSON (stdout if no FILE)")
-    pr.add_argument("--csv", metavar="FILE", help="write one row per face")
+    pr.add_argument("--jsonl", metavar="FILE", help="stream one JSON line per input (constant memory; --resume)")
+    pr.add_argument("--csv", metavar="FILE", help="stream one row per face")
+    pr.add_argument("--resume", action="store_true", help="skip inputs already in --jsonl FILE and append")
+    pr.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster (ADDRESS, 'auto', or 'local')")
     pr.add_argument("--annotate", metavar="DIR", help="write annotated images/videos and timelines here")
     pr.add_argument("--sample-fps", type=float, help="video: analyse this many frames per second (default all)")
     _add_recognizer_flags(pr)

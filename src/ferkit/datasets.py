@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm"}
-_READER_VERSION = 2  # bump when decoding changes, so stale caches are not reused
+_READER_VERSION = 3  # bump when decoding changes, so stale caches are not reused
 
 # FER2013 file-name prefixes (and CSV ``Usage`` values) name the split.
 _PREFIX_SPLITS = {"training": "train", "publictest": "val", "privatetest": "test"}
@@ -80,6 +80,10 @@ class FERDataset:
 
     def select_classes(self, classes: tuple[str, ...] | str | None) -> FERDataset:
         """Keep only images of ``classes`` (canonical names) and re-index labels to that order."""
+        if isinstance(classes, str) and classes not in ("", "all"):
+            names = [c.strip() for c in classes.split(",") if c.strip()]
+            if all(c in self.classes for c in names):  # a dataset's own (possibly non-canonical) names
+                classes = tuple(c for c in self.classes if c in names)
         wanted = parse_classes(classes) if (classes is None or isinstance(classes, str)) else tuple(classes)
         if tuple(wanted) == self.classes:
             return self
@@ -118,8 +122,12 @@ def load_dataset(
     skip_bad: bool = False,
     drop_duplicates: str = "none",
     cache: bool = True,
+    open_classes: bool = False,
 ) -> FERDataset:
     """Load any supported dataset form, with splits completed and an optional class subset.
+
+    With ``open_classes``, folders that name no known expression become classes of their own (for
+    fine-tuning on a user's label set) instead of errors.
 
     Where the source has no validation split, a stratified, seeded ``val_fraction`` of train becomes
     one (and likewise a test split where the source has no splits at all).
@@ -129,10 +137,13 @@ def load_dataset(
         raise DataError(f"{path}: no such file or directory")
     if drop_duplicates not in DUPLICATE_POLICIES:
         raise ValueError(f"drop_duplicates must be one of {DUPLICATE_POLICIES}, not {drop_duplicates!r}")
-    data = _load_cached(path, image_size=image_size, skip_bad=skip_bad, cache=cache)
+    data = _load_cached(path, image_size=image_size, skip_bad=skip_bad, cache=cache, open_classes=open_classes)
     if data.skipped:
         log.warning("%s: skipped %d bad item(s), first: %s", path, len(data.skipped), data.skipped[0])
     data = complete_splits(data, val_fraction=val_fraction, seed=seed)
+    if classes is None and open_classes:
+        present = sorted(set(data.labels.tolist()))
+        classes = tuple(data.classes[i] for i in present)
     data = data.select_classes(classes)
     if drop_duplicates != "none":
         data = drop_duplicate_images(data, drop_duplicates)
@@ -224,24 +235,25 @@ def source_fingerprint(path: Path) -> str:
     return h.hexdigest()
 
 
-def _load_cached(path: Path, *, image_size: int, skip_bad: bool, cache: bool) -> FERDataset:
+def _load_cached(path: Path, *, image_size: int, skip_bad: bool, cache: bool, open_classes: bool) -> FERDataset:
     if not cache:
-        return _read_source(path, image_size=image_size, skip_bad=skip_bad)
-    key = f"{source_fingerprint(path)[:24]}-s{image_size}-b{int(skip_bad)}-v{_READER_VERSION}"
+        return _read_source(path, image_size=image_size, skip_bad=skip_bad, open_classes=open_classes)
+    key = f"{source_fingerprint(path)[:24]}-s{image_size}-b{int(skip_bad)}-o{int(open_classes)}-v{_READER_VERSION}"
     file = cache_dir() / "datasets" / f"{key}.npz"
     if file.exists():
         try:
             with np.load(file, allow_pickle=False) as z:
                 return FERDataset(images=z["images"], labels=z["labels"], splits=z["splits"], names=z["names"],
-                                  source=str(path), skipped=tuple(z["skipped"].tolist()))
+                                  classes=tuple(z["classes"].tolist()), source=str(path),
+                                  skipped=tuple(z["skipped"].tolist()))
         except (OSError, KeyError, ValueError) as exc:
             log.warning("ignoring unreadable cache %s: %s", file, exc)
-    data = _read_source(path, image_size=image_size, skip_bad=skip_bad)
+    data = _read_source(path, image_size=image_size, skip_bad=skip_bad, open_classes=open_classes)
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         tmp = file.with_suffix(f".{os.getpid()}.tmp.npz")
         np.savez(tmp, images=data.images, labels=data.labels, splits=data.splits, names=data.names,
-                 skipped=np.asarray(data.skipped, dtype=str))
+                 classes=np.asarray(data.classes, dtype=str), skipped=np.asarray(data.skipped, dtype=str))
         os.replace(tmp, file)
     except OSError as exc:  # a read-only home is no reason to fail
         log.warning("could not write dataset cache %s: %s", file, exc)
@@ -251,13 +263,13 @@ def _load_cached(path: Path, *, image_size: int, skip_bad: bool, cache: bool) ->
 # --------------------------------------------------------------------------- readers
 
 
-def _read_source(path: Path, *, image_size: int, skip_bad: bool) -> FERDataset:
+def _read_source(path: Path, *, image_size: int, skip_bad: bool, open_classes: bool = False) -> FERDataset:
     if path.is_dir():
-        reader = _read_tree(_dir_entries(path), str(path), image_size, skip_bad)
+        reader = _read_tree(_dir_entries(path), str(path), image_size, skip_bad, open_classes)
     elif path.suffix.lower() == ".zip":
         try:
             with zipfile.ZipFile(path) as zf:
-                reader = _read_tree(_zip_entries(zf), str(path), image_size, skip_bad)
+                reader = _read_tree(_zip_entries(zf), str(path), image_size, skip_bad, open_classes)
         except zipfile.BadZipFile as exc:
             raise DataError(f"{path}: not a readable zip file ({exc})") from exc
     elif path.suffix.lower() == ".csv":
@@ -306,7 +318,7 @@ def decode_gray(raw: bytes, size: int) -> np.ndarray:
 
 
 def _read_tree(entries: Iterator[tuple[str, Callable[[], bytes]]], source: str, size: int,
-               skip_bad: bool) -> FERDataset:
+               skip_bad: bool, open_classes: bool = False) -> FERDataset:
     images, labels, splits, names, skipped = [], [], [], [], []
     unknown_folders: Counter[str] = Counter()
     for rel, read in entries:
@@ -322,6 +334,8 @@ def _read_tree(entries: Iterator[tuple[str, Callable[[], bytes]]], source: str, 
             skipped.append(msg)
             continue
         cls = canonical_class(parts[-2])
+        if cls is None and open_classes:
+            cls = parts[-2].strip().lower()
         if cls is None:
             if not skip_bad:
                 raise DataError(f"{source}: unknown class folder {parts[-2]!r} (at {rel}); "
@@ -338,12 +352,15 @@ def _read_tree(entries: Iterator[tuple[str, Callable[[], bytes]]], source: str, 
             skipped.append(msg)
             continue
         images.append(img)
-        labels.append(CLASSES.index(cls))
+        labels.append(cls)
         splits.append(_split_of(parts) or "train")
         names.append(rel)
     if unknown_folders:
         log.warning("%s: skipped unknown class folders %s", source, dict(unknown_folders))
-    return _assemble(images, labels, splits, names, source, skipped, size)
+    extra = sorted(set(labels) - set(CLASSES))
+    classes = CLASSES + tuple(extra)
+    index = {c: i for i, c in enumerate(classes)}
+    return _assemble(images, [index[c] for c in labels], splits, names, source, skipped, size, classes)
 
 
 def _read_csv(path: Path, size: int, skip_bad: bool) -> FERDataset:
@@ -407,8 +424,9 @@ def _parse_csv_row(row: list[str], i_emo: int, i_pix: int, i_use: int | None) ->
 
 
 def _assemble(images: list, labels: list, splits: list, names: list, source: str, skipped: list,
-              size: int) -> FERDataset:
+              size: int, classes: tuple[str, ...] = CLASSES) -> FERDataset:
     return FERDataset(
+        classes=classes,
         images=np.stack(images) if images else np.zeros((0, size, size), np.uint8),
         labels=np.asarray(labels, dtype=np.int64),
         splits=np.asarray(splits, dtype="<U5"),

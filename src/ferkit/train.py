@@ -20,6 +20,7 @@ import math
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -74,6 +75,9 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     amp: bool = False  # bf16 autocast on CUDA
     threads: int = 0  # CPU threads; 0 = torch's default
+    init_from: str | None = None  # fine-tuning: a checkpoint or shipped model name to start from
+    freeze_backbone: bool = False  # fine-tuning: train only the classifier head
+    open_classes: bool = False  # class folders that name no known expression become classes of their own
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> TrainConfig:
@@ -158,8 +162,9 @@ def lr_at(cfg: TrainConfig, step: int, total_steps: int, steps_per_epoch: int, p
 
 def _optimizer(cfg: TrainConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
     # No weight decay on BN parameters and biases: the usual, slightly better, choice.
-    decay = [p for p in model.parameters() if p.ndim > 1]
-    no_decay = [p for p in model.parameters() if p.ndim <= 1]
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in trainable if p.ndim > 1]
+    no_decay = [p for p in trainable if p.ndim <= 1]
     groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     if cfg.optimizer == "adamw":
         return torch.optim.AdamW(groups, lr=cfg.lr)
@@ -203,15 +208,72 @@ def _load_state(state_dir: Path, model: torch.nn.Module, opt: torch.optim.Optimi
     return info
 
 
+# --------------------------------------------------------------------------- distributed, fine-tuning
+
+
+def _distributed_setup(device: torch.device) -> tuple[int, int, torch.device]:
+    """Rank, world size and device; under ``torchrun`` (WORLD_SIZE > 1) joins the process group
+    (NCCL on GPUs, gloo on CPUs)."""
+    import os
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1, device
+    import torch.distributed as dist
+
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if device.type == "cuda":
+        device = torch.device("cuda", local)
+        torch.cuda.set_device(device)
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return dist.get_rank(), dist.get_world_size(), device
+
+
+def _head(model: torch.nn.Module) -> torch.nn.Linear:
+    """The classifier: the last Linear layer of every registered model."""
+    return [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
+
+
+def _init_from(model: torch.nn.Module, weights: str, classes: tuple[str, ...], freeze_backbone: bool) -> None:
+    """Start from a checkpoint's weights. Where the classes match, the head is kept (re-ordered to the
+    new class order); otherwise the head starts fresh. With ``freeze_backbone`` only the head trains."""
+    from .checkpoint import load_checkpoint
+
+    src = load_checkpoint(weights)
+    state = src.model.state_dict()
+    own = model.state_dict()
+    head = _head(model)
+    head_names = {n for n, m in model.named_modules() if m is head}
+    head_prefix = next(iter(head_names)) + "."
+    loadable = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape and not k.startswith(head_prefix)}
+    if set(classes) <= set(src.classes):
+        rows = [src.classes.index(c) for c in classes]
+        loadable[head_prefix + "weight"] = state[head_prefix + "weight"][rows]
+        loadable[head_prefix + "bias"] = state[head_prefix + "bias"][rows]
+    missing = [k for k in own if k not in loadable and not k.startswith(head_prefix)]
+    if missing:
+        raise ValueError(f"{weights}: its {src.meta['model']} weights do not fit this model (e.g. {missing[:2]}); "
+                         "fine-tune with the same --model and --model-args")
+    model.load_state_dict(loadable, strict=False)
+    log.info("initialised from %s (%s head)", weights, "kept" if set(classes) <= set(src.classes) else "new")
+    if freeze_backbone:
+        for p in model.parameters():
+            p.requires_grad_(False)
+        for p in head.parameters():
+            p.requires_grad_(True)
+
+
 # --------------------------------------------------------------------------- the loop
 
 
 def train(cfg: TrainConfig, *, resume: bool = False, resume_epochs: int | None = None,
-          progress: bool | None = None) -> TrainResult:
+          progress: bool | None = None, on_epoch: Callable[[int, dict], None] | None = None) -> TrainResult:
     """Train a model as ``cfg`` says.
 
     With ``resume``, continue the run in ``cfg.out`` exactly as it would have gone on, using the config
-    saved there (``resume_epochs`` may lengthen it).
+    saved there (``resume_epochs`` may lengthen it). ``on_epoch(epoch, metrics_row)`` is called after each
+    epoch's checkpoint (hyper-parameter search prunes through it by raising).
     """
     out = Path(cfg.out)
     state_dir = out / "state"
@@ -226,11 +288,13 @@ def train(cfg: TrainConfig, *, resume: bool = False, resume_epochs: int | None =
     cfg.validate()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    device = resolve_device(cfg.device)
+    rank, world, device = _distributed_setup(resolve_device(cfg.device))
+    main_process = rank == 0
     torch.manual_seed(cfg.seed)
 
     data = load_dataset(cfg.data, classes=cfg.classes, image_size=cfg.image_size, val_fraction=cfg.val_fraction,
-                        seed=cfg.seed, skip_bad=cfg.skip_bad, drop_duplicates=cfg.drop_duplicates)
+                        seed=cfg.seed, skip_bad=cfg.skip_bad, drop_duplicates=cfg.drop_duplicates,
+                        open_classes=cfg.open_classes)
     train_set = stratified_slice(data.split("train"), cfg.max_train, cfg.seed)
     val_set = stratified_slice(data.split("val"), cfg.max_val, cfg.seed)
     if len(train_set) < 2 or len(val_set) == 0:
@@ -240,12 +304,17 @@ def train(cfg: TrainConfig, *, resume: bool = False, resume_epochs: int | None =
     augment = AUGMENT_PRESETS[cfg.augment]
 
     model = get_model(cfg.model, num_classes=len(classes), image_size=cfg.image_size, **cfg.model_args).to(device)
+    if cfg.init_from:
+        _init_from(model, cfg.init_from, classes, cfg.freeze_backbone)
     opt = _optimizer(cfg, model)
+    # Under torchrun, DDP averages gradients across processes; each rank trains on its own slice of the
+    # same seeded order, so a global batch is world × batch_size.
+    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     x_all = torch.from_numpy(train_set.images)
     y_all = torch.from_numpy(train_set.labels)
     n = len(train_set)
     bs = min(cfg.batch_size, n)
-    steps_per_epoch = max(1, n // bs)
+    steps_per_epoch = max(1, n // (bs * world))
     total_steps = steps_per_epoch * cfg.epochs
     weights = class_weights(train_set.labels, len(classes), cfg.class_weighting)
     weights = weights.to(device) if weights is not None else None
@@ -259,7 +328,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, resume_epochs: int | None =
     if resume:
         info = _load_state(state_dir, model, opt, device)
         log.info("resuming %s at epoch %d", out, info["epoch"] + 1)
-    else:
+    elif main_process:
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
     data_hash = source_fingerprint(Path(cfg.data))[:16]
@@ -282,12 +351,13 @@ def train(cfg: TrainConfig, *, resume: bool = False, resume_epochs: int | None =
             if sample_p is None:
                 order = torch.randperm(n, generator=gen)
             else:
-                order = torch.multinomial(sample_p, steps_per_epoch * bs, replacement=True, generator=gen)
+                order = torch.multinomial(sample_p, steps_per_epoch * bs * world, replacement=True, generator=gen)
             model.train()
             task = bar.add_task("train", total=steps_per_epoch, epoch=epoch + 1, loss=0.0)
             loss_sum = correct = seen = 0.0
             for step in range(steps_per_epoch):
-                idx = order[step * bs:(step + 1) * bs]
+                first = (step * world + rank) * bs
+                idx = order[first:first + bs]
                 x = preprocess(x_all[idx]).to(device, non_blocking=True)
                 y = y_all[idx].to(device, non_blocking=True)
                 if augment is not None:
@@ -301,7 +371,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, resume_epochs: int | None =
                     g["lr"] = lr_at(cfg, epoch * steps_per_epoch + step, total_steps, steps_per_epoch,
                                     info["plateau_factor"])
                 with amp:
-                    logits = model(x)
+                    logits = net(x)
                     loss = F.cross_entropy(logits.float(), y, weight=weights, label_smoothing=cfg.label_smoothing)
                     if perm is not None:
                         loss = lam * loss + (1 - lam) * F.cross_entropy(
@@ -328,6 +398,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, resume_epochs: int | None =
             improved = rep["accuracy"] > info["best_val_acc"]
             if improved:
                 info.update(best_val_acc=rep["accuracy"], best_epoch=epoch + 1, bad_epochs=0)
+            if improved and main_process:
                 save_checkpoint(
                     out / "best.safetensors", model, model_name=cfg.model, model_args=cfg.model_args,
                     classes=classes, preprocess=preprocess, name=out.name,
@@ -335,7 +406,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, resume_epochs: int | None =
                     train={"config": asdict(cfg), "data_sha256_16": data_hash, "train_images": n,
                            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                            "torch": torch.__version__, "device": str(device)})
-            else:
+            elif not improved:
                 info["bad_epochs"] += 1
             if cfg.schedule == "plateau":
                 if rep["accuracy"] > info["plateau_best"] + 1e-4:
@@ -345,17 +416,26 @@ def train(cfg: TrainConfig, *, resume: bool = False, resume_epochs: int | None =
                     if info["plateau_bad"] >= 3:
                         info.update(plateau_factor=info["plateau_factor"] * 0.5, plateau_bad=0)
             info["epoch"] = epoch + 1
-            _write_metrics(out, info["history"])
-            _save_state(state_dir, model, opt, info)
+            if main_process:
+                _write_metrics(out, info["history"])
+                _save_state(state_dir, model, opt, info)
             log.info("epoch %d/%d  loss %.3f  train %.3f  val %.4f  f1 %.3f  %s %.0fs (%.0f img/s)",
                      epoch + 1, cfg.epochs, row["train_loss"], row["train_acc"], row["val_acc"],
                      row["val_macro_f1"], "*" if improved else " ", epoch_seconds, row["images_per_s"])
+            if on_epoch is not None:
+                on_epoch(epoch + 1, row)
             if cfg.patience and info["bad_epochs"] >= cfg.patience:
                 log.info("early stop: no better validation accuracy for %d epochs", cfg.patience)
                 break
     summary = {"best_val_acc": info["best_val_acc"], "best_epoch": info["best_epoch"], "epochs_run": info["epoch"],
                "train_seconds": round(info["train_seconds"], 1), "params": count_parameters(model)}
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    if main_process:
+        (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    if world > 1:
+        checksum = float(sum(p.detach().double().sum() for p in model.parameters()))
+        log.info("rank %d/%d finished; parameter checksum %.10e", rank, world, checksum)
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
     return TrainResult(run_dir=out, best_checkpoint=out / "best.safetensors", best_val_acc=info["best_val_acc"],
                        best_epoch=info["best_epoch"], epochs_run=info["epoch"], history=info["history"])
 
