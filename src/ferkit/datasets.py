@@ -293,6 +293,13 @@ def _zip_entries(zf: zipfile.ZipFile) -> Iterator[tuple[str, Callable[[], bytes]
             yield info.filename, (lambda name=info.filename: zf.read(name))
 
 
+def _bad_item(message: str, skip_bad: bool, skipped: list[str]) -> None:
+    """Stop on a bad row/image with a message naming it, or (``skip_bad``) record it and go on."""
+    if not skip_bad:
+        raise DataError(message)
+    skipped.append(message)
+
+
 def _split_of(parts: tuple[str, ...]) -> str | None:
     """The split named by a FER2013 file-name prefix, else by the nearest split-named folder."""
     stem = PurePosixPath(parts[-1]).stem.lower()
@@ -328,28 +335,20 @@ def _read_tree(entries: Iterator[tuple[str, Callable[[], bytes]]], source: str, 
         if PurePosixPath(rel).suffix.lower() not in IMAGE_SUFFIXES:
             continue
         if len(parts) < 2:
-            msg = f"{source}: {rel}: image is not inside a class folder"
-            if not skip_bad:
-                raise DataError(msg)
-            skipped.append(msg)
+            _bad_item(f"{source}: {rel}: image is not inside a class folder", skip_bad, skipped)
             continue
         cls = canonical_class(parts[-2])
         if cls is None and open_classes:
             cls = parts[-2].strip().lower()
         if cls is None:
-            if not skip_bad:
-                raise DataError(f"{source}: unknown class folder {parts[-2]!r} (at {rel}); "
-                                f"expected one of {', '.join(CLASSES)} or a known alias")
+            _bad_item(f"{source}: unknown class folder {parts[-2]!r} (at {rel}); expected one of "
+                      f"{', '.join(CLASSES)} or a known alias", skip_bad, skipped)
             unknown_folders[parts[-2]] += 1
-            skipped.append(f"{source}: {rel}: unknown class folder {parts[-2]!r}")
             continue
         try:
             img = decode_gray(read(), size)
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-            msg = f"{source}: {rel}: unreadable image ({exc.__class__.__name__}: {exc})"
-            if not skip_bad:
-                raise DataError(msg) from exc
-            skipped.append(msg)
+            _bad_item(f"{source}: {rel}: unreadable image ({exc.__class__.__name__}: {exc})", skip_bad, skipped)
             continue
         images.append(img)
         labels.append(cls)
@@ -381,10 +380,7 @@ def _read_csv(path: Path, size: int, skip_bad: bool) -> FERDataset:
                 if img.shape[0] != size:
                     img = np.asarray(Image.fromarray(img).resize((size, size), Image.Resampling.BILINEAR))
             except ValueError as exc:
-                msg = f"{path}:{line_no}: {exc}"
-                if not skip_bad:
-                    raise DataError(msg) from None
-                skipped.append(msg)
+                _bad_item(f"{path}:{line_no}: {exc}", skip_bad, skipped)
                 continue
             images.append(img)
             labels.append(label)

@@ -35,7 +35,7 @@ class HaarDetector:
     name = "haar"
 
     def __init__(self, cascade: str | None = None, *, scale_factor: float = 1.1, min_neighbors: int = 5,
-                 min_face: float = 0.05, max_side: int = 640) -> None:
+                 min_face: float = 0.1, max_side: int = 640) -> None:
         path = cascade or os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml")
         self.cascade = cv2.CascadeClassifier(path)
         if self.cascade.empty():
@@ -43,20 +43,48 @@ class HaarDetector:
         self.scale_factor, self.min_neighbors, self.min_face, self.max_side = (
             scale_factor, min_neighbors, min_face, max_side)
 
-    def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None) -> list[Detection]:
+    def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None, *,
+               size_range: tuple[int, int] | None = None) -> list[Detection]:
+        """Faces in ``gray``; ``size_range`` (min, max face side in pixels) narrows the search, as when
+        looking again near a face tracked in the previous frame."""
         h, w = gray.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
+        if size_range is not None:
+            scale = min(1.0, 40.0 / max(1, size_range[0]))  # the smallest face searched is ~40 px
         small = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) \
             if scale < 1 else gray
         small = cv2.equalizeHist(small)
-        side = max(20, int(self.min_face * min(small.shape[:2])))
+        if size_range is None:
+            side, biggest = max(20, int(self.min_face * min(small.shape[:2]))), (0, 0)
+        else:
+            side = max(20, int(size_range[0] * scale))
+            biggest = (int(size_range[1] * scale),) * 2
         boxes, _, weights = self.cascade.detectMultiScale3(
             small, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors, minSize=(side, side),
-            outputRejectLevels=True)
+            maxSize=biggest, outputRejectLevels=True)
         out = []
         for (x, y, bw, bh), wgt in zip(np.asarray(boxes).reshape(-1, 4), np.asarray(weights).reshape(-1)):
             out.append(Detection(tuple(int(round(v / scale)) for v in (x, y, bw, bh)), float(wgt)))
         return sorted(out, key=lambda d: -d.box[2] * d.box[3])
+
+
+def detect_near(detector: Detector, gray: np.ndarray, boxes: list[tuple], pad: float = 0.5) -> list[Detection]:
+    """Look for each known face again, only in a padded window around its last box and at about its size:
+    a small fraction of a full-frame search, so video can run full detection only every few frames."""
+    if not isinstance(detector, HaarDetector):
+        return detector.detect(gray)
+    H, W = gray.shape[:2]
+    found: list[Detection] = []
+    for x, y, w, h in boxes:
+        s = max(w, h)
+        x0, y0 = max(0, int(x - pad * s)), max(0, int(y - pad * s))
+        x1, y1 = min(W, int(x + w + pad * s)), min(H, int(y + h + pad * s))
+        dets = detector.detect(gray[y0:y1, x0:x1], size_range=(int(0.7 * s), int(1.4 * s) + 1))
+        if dets:
+            best = max(dets, key=lambda d: d.score)
+            bx, by, bw, bh = best.box
+            found.append(Detection((bx + x0, by + y0, bw, bh), best.score))
+    return found
 
 
 class YuNetDetector:

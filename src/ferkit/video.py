@@ -11,8 +11,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .faces import crop_face
-from .imageio import ImageError
+from .faces import crop_face, detect_near
+from .imageio import ImageError, to_gray
 from .predictor import Face, Recognizer
 
 log = logging.getLogger(__name__)
@@ -91,12 +91,20 @@ def frames(path: str | os.PathLike) -> tuple[cv2.VideoCapture, float, int]:
     return cap, (fps if 0 < fps < 1000 else 25.0), count
 
 
-def track_stream(recognizer: Recognizer, stream: Iterator[np.ndarray],
-                 tracker: Tracker) -> Iterator[tuple[np.ndarray, list[Face]]]:
-    """Each RGB frame with its faces: track ids and smoothed probabilities."""
+def track_stream(recognizer: Recognizer, stream: Iterator[np.ndarray], tracker: Tracker,
+                 detect_every: int = 5) -> Iterator[tuple[np.ndarray, list[Face]]]:
+    """Each RGB frame with its faces: track ids and smoothed probabilities.
+
+    The whole frame is searched every ``detect_every`` frames (and whenever no face is being tracked);
+    in between, only the neighbourhood of each tracked face is (see :func:`faces.detect_near`)."""
     size = recognizer.checkpoint.preprocess.image_size
-    for rgb in stream:
-        gray, dets = recognizer.detect(rgb)
+    for i, rgb in enumerate(stream):
+        live = [t.box for t in tracker.tracks.values() if t.missed == 0]
+        if detect_every > 1 and live and i % detect_every:
+            gray = to_gray(rgb)
+            dets = detect_near(recognizer.detector, gray, live)
+        else:
+            gray, dets = recognizer.detect(rgb)
         crops = [crop_face(gray, d.box, size, recognizer.margin) for d in dets]
         probs = recognizer.predict_faces(np.stack(crops)) if crops else np.zeros((0, len(recognizer.classes)))
         tracked = tracker.update([d.box for d in dets], probs)
@@ -104,7 +112,7 @@ def track_stream(recognizer: Recognizer, stream: Iterator[np.ndarray],
 
 
 def process_video(recognizer: Recognizer, path: str | os.PathLike, *, sample_fps: float | None = None,
-                  smoothing: float = 0.6, annotate_to: str | os.PathLike | None = None,
+                  smoothing: float = 0.6, annotate_to: str | os.PathLike | None = None, detect_every: int = 5,
                   on_frame: Callable[[int, int], None] | None = None) -> VideoResult:
     """Run on a video file: rows per face per sampled frame, a summary, optionally an annotated copy."""
     from .annotate import draw_faces
@@ -132,7 +140,7 @@ def process_video(recognizer: Recognizer, path: str | os.PathLike, *, sample_fps
 
     rows: list[dict] = []
     try:
-        for rgb, faces in track_stream(recognizer, sampled(), Tracker(smoothing=smoothing)):
+        for rgb, faces in track_stream(recognizer, sampled(), Tracker(smoothing=smoothing), detect_every):
             frame = indices[-1]
             for f in faces:
                 rows.append({"frame": frame, "time_s": round(frame / fps, 3), **f.to_dict()})
