@@ -56,3 +56,13 @@ def test_models_lists_architectures_and_shipped(capsys):
     out = json.loads(capsys.readouterr().out)
     assert "resnet18" in out["architectures"] and "default" in out["shipped"]
     assert out["shipped"]["default"]["metrics"]["test_acc"] > 0.62
+
+
+def test_bench_reports_every_measure(capsys):
+    """The benchmark runs end to end (its numbers go to docs/benchmarks.md, not into assertions)."""
+    assert main(["bench", "--quick", "--json", "--backend", "torch,onnx"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    for backend in ("torch", "onnx"):
+        r = res["backends"][backend]
+        assert r["faces_in_photo"] == 1 and r["video_frames_with_faces"] == 20
+        assert all(r[k] > 0 for k in ("faces_per_s_batch1", "faces_per_s_batch256", "photo_ms", "video_fps"))

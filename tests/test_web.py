@@ -23,7 +23,8 @@ def page(live_server):  # noqa: F811
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+            "--disable-component-update", "--disable-sync",
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])  # a synthetic camera
         pg = browser.new_page(viewport={"width": 1200, "height": 900})
         pg.goto(live_server + "/")
         yield pg
@@ -61,3 +62,13 @@ def test_bad_file_shows_a_clear_error(page, tmp_path):
     page.wait_for_function("document.body.dataset.faces === 'error'", timeout=30_000)
     assert "not an image" in page.locator("#status").inner_text()
     assert page.locator("#status").get_attribute("class") == "error"
+
+
+def test_webcam_streams_frames_to_the_service(page):
+    """getUserMedia with Chromium's synthetic camera: frames go to /v1/predict and come back drawn."""
+    page.click("#webcam")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Live:')", timeout=30_000)
+    assert page.locator("#webcam").inner_text() == "Stop webcam"
+    assert page.eval_on_selector("#canvas", "c => [c.width, c.height]") == [640, 480]
+    page.click("#webcam")
+    page.wait_for_function("document.getElementById('status').textContent === 'Webcam stopped.'")
