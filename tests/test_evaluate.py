@@ -49,8 +49,13 @@ def test_metrics_by_hand():
 def test_missing_split_is_an_error(fer_slice_dir, tmp_path):
     import shutil
 
-    shutil.copytree(fer_slice_dir / "train", tmp_path / "images" / "train")
-    shutil.copytree(fer_slice_dir / "test", tmp_path / "images" / "validation")
+    # The generic images/train|validation layout; file names without the FER2013 split prefixes
+    # so that nothing but the folder names decides the split.
+    for src, dst in (("train", "train"), ("test", "validation")):
+        for f in (fer_slice_dir / src).glob("*/*.jpg"):
+            out = tmp_path / "images" / dst / f.parent.name / f.name.split("_", 1)[1]
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(f, out)
     with pytest.raises(ValueError, match="has no 'test' split"):
         evaluate_path("default", tmp_path, split="test")
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +27,13 @@ def export_onnx(weights: str | os.PathLike, out: str | os.PathLike, *, opset: in
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    torch.onnx.export(ckpt.model, (torch.zeros(1, 1, s, s),), str(tmp), input_names=["faces"],
-                      output_names=["logits"], dynamic_axes={"faces": {0: "batch"}, "logits": {0: "batch"}},
-                      opset_version=opset, dynamo=False)
+    # The TorchScript exporter on purpose: the dynamo exporter needs onnxscript (one more heavy
+    # dependency) and gains nothing for these plain conv nets; check_onnx verifies the result.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(ckpt.model, (torch.zeros(1, 1, s, s),), str(tmp), input_names=["faces"],
+                          output_names=["logits"], dynamic_axes={"faces": {0: "batch"}, "logits": {0: "batch"}},
+                          opset_version=opset, dynamo=False)
     import onnx
 
     model = onnx.load(str(tmp))
