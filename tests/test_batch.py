@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-import ferkit.batch as batch
+from ferkit.predictor import Recognizer
 from ferkit.cli import main
 
 
@@ -26,19 +26,20 @@ def crops(fer_slice_dir, tmp_path):
 def test_interrupted_run_resumes_without_loss_or_repeats(crops, tmp_path, monkeypatch, capsys):
     out, table = tmp_path / "res.jsonl", tmp_path / "res.csv"
     argv = ["predict", str(crops), "--no-detect", "--jsonl", str(out), "--csv", str(table)]
-    real = batch.run_one
+    real = Recognizer.predict_faces
     calls = {"n": 0}
 
-    def dies_after_25(*a, **k):
+    def dies_in_second_chunk(self, *a, **k):
         calls["n"] += 1
-        if calls["n"] > 25:
+        if calls["n"] > 1:
             raise KeyboardInterrupt
-        return real(*a, **k)
+        return real(self, *a, **k)
 
-    monkeypatch.setattr(batch, "run_one", dies_after_25)
+    monkeypatch.setattr(Recognizer, "predict_faces", dies_in_second_chunk)
     assert main(argv) == 130
-    monkeypatch.setattr(batch, "run_one", real)
-    assert len(out.read_text().splitlines()) == 25
+    monkeypatch.setattr(Recognizer, "predict_faces", real)
+    written = len(out.read_text().splitlines())
+    assert 0 < written < 60  # one chunk of images went through before the interrupt
     with open(out, "a") as fh:
         fh.write('{"path": "torn')  # killed in the middle of a write
     assert main(argv) == 2  # refuses to overwrite or mix without --resume

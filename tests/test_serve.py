@@ -114,13 +114,13 @@ def test_info_endpoints_and_metrics(client):
 
 def test_timeout_gives_504():
     rec = Recognizer.from_pretrained()
-    slow = rec.predict
+    slow = rec.find_faces
 
     def sleepy(img):
         time.sleep(1.0)
         return slow(img)
 
-    rec.predict = sleepy
+    rec.find_faces = sleepy
     with TestClient(create_app(rec, Limits(timeout_s=0.2))) as c:
         r = c.post("/v1/predict", files={"file": ("hopper.jpg", HOPPER, "image/jpeg")})
     assert r.status_code == 504 and r.json()["error"]["code"] == "timeout"

@@ -10,6 +10,8 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
+
 from .imageio import IMAGE_SUFFIXES, VIDEO_SUFFIXES, ImageError, load_image
 from .predictor import Recognizer
 
@@ -89,41 +91,82 @@ def _out_name(path: Path, suffix: str) -> str:
     return "__".join(parts) + suffix
 
 
-def run_one(recognizer: Recognizer, path: Path, *, annotate_dir: Path | None = None, sample_fps: float | None = None,
-            smoothing: float = 0.6) -> dict:
-    """The result of one input: ``{"path", "kind", "status": ok|no_face|error, "error", "faces"|"rows"}``."""
+def predict_paths(recognizer: Recognizer, paths: Iterable[Path], *, chunk: int = 32,
+                  annotate_dir: Path | None = None, sample_fps: float | None = None,
+                  smoothing: float = 0.6) -> Iterator[dict]:
+    """Results for ``paths``, in order. The faces of up to ``chunk`` consecutive images go through the
+    network as one batch (one call per image made 48×48 crops several times slower); videos run alone."""
+    pending: list[tuple[dict, np.ndarray | None, list, list]] = []  # result, image to annotate, detections, crops
+    held = 0  # pixels of images kept for annotation: flush early rather than hold many huge photos
+
+    def flush() -> Iterator[dict]:
+        crops = [c for *_, cs in pending for c in cs]
+        probs = recognizer.predict_faces(crops)
+        k = 0
+        for result, rgb, dets, cs in pending:
+            faces = recognizer.faces(dets, probs[k:k + len(cs)])
+            k += len(cs)
+            if result["status"] != "error":
+                result["faces"] = [f.to_dict() for f in faces]
+                if not faces:
+                    result.update(status="no_face", error=f"{result['path']}: no face found")
+                if rgb is not None:
+                    result["annotated"] = _annotate(rgb, faces, Path(result["path"]), annotate_dir)
+            yield result
+        pending.clear()
+
+    for path in paths:
+        path = Path(path)
+        if path.suffix.lower() in VIDEO_SUFFIXES:
+            yield from flush()
+            yield _run_video(recognizer, path, annotate_dir, sample_fps, smoothing)
+            continue
+        result: dict = {"path": str(path), "kind": "image", "status": "ok", "error": None}
+        try:
+            rgb = load_image(path)
+            dets, crops = recognizer.find_faces(rgb)
+        except (ImageError, OSError, ValueError) as exc:
+            pending.append((_failed(result, path, exc), None, [], []))
+        else:
+            keep = rgb if annotate_dir else None
+            held += keep.size if keep is not None else 0
+            pending.append((result, keep, dets, crops))
+        if len(pending) >= chunk or held > 50_000_000:
+            yield from flush()
+            held = 0
+    yield from flush()
+
+
+def _failed(result: dict, path: Path, exc: Exception) -> dict:
+    return {**result, "status": "error", "error": str(exc) if str(path) in str(exc) else f"{path}: {exc}"}
+
+
+def _annotate(rgb: np.ndarray, faces: list, path: Path, annotate_dir: Path) -> str:
     from .annotate import draw_faces, save_rgb
 
-    kind = "video" if path.suffix.lower() in VIDEO_SUFFIXES else "image"
-    result: dict = {"path": str(path), "kind": kind, "status": "ok", "error": None}
+    out = annotate_dir / _out_name(path, ".annotated.jpg")
+    save_rgb(out, draw_faces(rgb, faces))
+    return str(out)
+
+
+def _run_video(recognizer: Recognizer, path: Path, annotate_dir: Path | None, sample_fps: float | None,
+               smoothing: float) -> dict:
+    from .video import plot_timeline, process_video
+
+    result: dict = {"path": str(path), "kind": "video", "status": "ok", "error": None}
     try:
-        if kind == "video":
-            from .video import plot_timeline, process_video
-
-            ann = annotate_dir / _out_name(path, ".annotated.mp4") if annotate_dir else None
-            res = process_video(recognizer, path, sample_fps=sample_fps, smoothing=smoothing, annotate_to=ann)
-            result.update(rows=res.rows, summary=res.summary)
-            if annotate_dir:
-                plot_timeline(res.rows, recognizer.classes, annotate_dir / _out_name(path, ".timeline.png"),
-                              title=f"{path.name}: expression over time")
-                result["annotated"] = str(ann)
-            if not res.rows:
-                result.update(status="no_face", error=f"{path}: no face found in any sampled frame")
-        else:
-            rgb = load_image(path)
-            faces = recognizer.predict(rgb)
-            result["faces"] = [f.to_dict() for f in faces]
-            if not faces:
-                result.update(status="no_face", error=f"{path}: no face found")
-            if annotate_dir:
-                out = annotate_dir / _out_name(path, ".annotated.jpg")
-                save_rgb(out, draw_faces(rgb, faces))
-                result["annotated"] = str(out)
+        ann = annotate_dir / _out_name(path, ".annotated.mp4") if annotate_dir else None
+        res = process_video(recognizer, path, sample_fps=sample_fps, smoothing=smoothing, annotate_to=ann)
+        result.update(rows=res.rows, summary=res.summary)
+        if annotate_dir:
+            plot_timeline(res.rows, recognizer.classes, annotate_dir / _out_name(path, ".timeline.png"),
+                          title=f"{path.name}: expression over time")
+            result["annotated"] = str(ann)
+        if not res.rows:
+            result.update(status="no_face", error=f"{path}: no face found in any sampled frame")
     except (ImageError, OSError, ValueError) as exc:
-        result.update(status="error", error=str(exc) if str(path) in str(exc) else f"{path}: {exc}")
+        result = _failed(result, path, exc)
     return result
-
-
 
 
 def csv_columns(classes: tuple[str, ...]) -> list[str]:
@@ -151,9 +194,7 @@ def predict_stream(options: dict, paths: Iterable[Path], *, ray_address: str | N
     cluster address) on Ray actors, each loading the recognizer once (``options`` are
     :meth:`Recognizer.from_pretrained` keywords)."""
     if not ray_address:
-        rec = Recognizer.from_pretrained(**options)
-        for p in paths:
-            yield run_one(rec, p, **kw)
+        yield from predict_paths(Recognizer.from_pretrained(**options), paths, chunk=chunk, **kw)
         return
     try:
         import ray
@@ -170,7 +211,7 @@ def predict_stream(options: dict, paths: Iterable[Path], *, ray_address: str | N
             self.rec = Recognizer.from_pretrained(**opts)
 
         def run(self, chunk_paths: list[str], kwargs: dict) -> list[dict]:
-            return [run_one(self.rec, Path(p), **kwargs) for p in chunk_paths]
+            return list(predict_paths(self.rec, [Path(p) for p in chunk_paths], chunk=len(chunk_paths), **kwargs))
 
     n = max(1, int(ray.available_resources().get("CPU", 1)))
     pool = ActorPool([Worker.options(num_cpus=1).remote(options) for _ in range(n)])
