@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from safetensors.torch import load_file
 
 import ferkit.train as train_mod
@@ -96,3 +97,33 @@ def test_shipped_baseline_recipe_parses():
 
     cfg = TrainConfig.from_file(Path(__file__).parents[1] / "configs" / "baseline.toml", data="x")
     cfg.validate()
+
+
+def test_distillation_teaches_without_labels(fer_zip, tmp_path):
+    """With distill_alpha=1 the labels are ignored: all a student learns comes from the teacher."""
+    from ferkit.checkpoint import resolve_weights
+    from ferkit.distill import Teacher, distillation_loss
+    from ferkit.infer import predict_logits
+    from ferkit.transforms import Preprocess
+
+    # The same student and data as test_small_cnn_beats_chance_clearly, on 3 of the teacher's 7 classes.
+    cfg = TrainConfig(data=str(fer_zip), out=str(tmp_path / "student"), model="cnn", model_args={"width": 16},
+                      classes="happy,surprise,sad", epochs=3, max_train=2400, max_val=700, optimizer="adamw",
+                      lr=3e-3, weight_decay=1e-4, batch_size=64, augment="light", seed=0, teacher="default",
+                      distill_alpha=1.0)
+    result = train(cfg, progress=False)
+    ckpt = load_checkpoint(result.run_dir)
+    assert ckpt.meta["train"]["config"]["teacher"] == "default"
+    # Always-happy scores ~46% on this validation slice.
+    assert result.best_val_acc > 0.54, result.history
+
+    teacher_ckpt = load_checkpoint(resolve_weights("default"))
+    teacher = Teacher("default,default", teacher_ckpt.classes, Preprocess(), torch.device("cpu"))
+    faces = np.random.default_rng(0).integers(0, 256, (8, 48, 48), dtype=np.uint8)
+    direct = predict_logits(teacher_ckpt.model, faces, teacher_ckpt.preprocess)
+    np.testing.assert_allclose(teacher(Preprocess()(faces)).numpy(), direct, atol=1e-4)
+    logits = torch.from_numpy(direct)
+    assert float(distillation_loss(logits, logits, 4.0)) == pytest.approx(0.0, abs=1e-6)
+    assert float(distillation_loss(-logits, logits, 4.0)) > 0
+    with pytest.raises(ValueError, match="knows no class contempt"):
+        Teacher("default", ("happy", "contempt"), Preprocess(), torch.device("cpu"))

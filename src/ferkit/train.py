@@ -32,6 +32,7 @@ from safetensors.torch import load_file, save_file
 
 from .checkpoint import save_checkpoint
 from .datasets import FERDataset, load_dataset, source_fingerprint
+from .distill import Teacher, distillation_loss
 from .infer import predict_logits, softmax
 from .metrics import classification_report
 from .models import count_parameters, get_model
@@ -78,6 +79,9 @@ class TrainConfig:
     init_from: str | None = None  # fine-tuning: a checkpoint or shipped model name to start from
     freeze_backbone: bool = False  # fine-tuning: train only the classifier head
     open_classes: bool = False  # class folders that name no known expression become classes of their own
+    teacher: str | None = None  # distillation: checkpoint(s) or shipped name(s), comma-separated = ensemble
+    distill_alpha: float = 0.5  # weight of the teacher's loss; the label loss gets 1 - alpha
+    distill_temperature: float = 4.0
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> TrainConfig:
@@ -104,6 +108,8 @@ class TrainConfig:
             raise ValueError("no training data given (--data)")
         if self.epochs < 1 or self.batch_size < 2:
             raise ValueError("epochs must be >= 1 and batch_size >= 2")
+        if not 0 <= self.distill_alpha <= 1 or self.distill_temperature <= 0:
+            raise ValueError("distill_alpha must be in [0, 1] and distill_temperature > 0")
 
 
 @dataclass
@@ -306,6 +312,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, resume_epochs: int | None =
     model = get_model(cfg.model, num_classes=len(classes), image_size=cfg.image_size, **cfg.model_args).to(device)
     if cfg.init_from:
         _init_from(model, cfg.init_from, classes, cfg.freeze_backbone)
+    teacher = Teacher(cfg.teacher, classes, preprocess, device) if cfg.teacher else None
     opt = _optimizer(cfg, model)
     # Under torchrun, DDP averages gradients across processes; each rank trains on its own slice of the
     # same seeded order, so a global batch is world × batch_size.
@@ -376,6 +383,9 @@ def train(cfg: TrainConfig, *, resume: bool = False, resume_epochs: int | None =
                     if perm is not None:
                         loss = lam * loss + (1 - lam) * F.cross_entropy(
                             logits.float(), y[perm], weight=weights, label_smoothing=cfg.label_smoothing)
+                    if teacher is not None:
+                        loss = (1 - cfg.distill_alpha) * loss + cfg.distill_alpha * distillation_loss(
+                            logits.float(), teacher(x), cfg.distill_temperature)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
