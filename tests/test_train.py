@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from safetensors.torch import load_file
 
 import ferkit.train as train_mod
 from ferkit.checkpoint import load_checkpoint
+from ferkit.models import get_model
 from ferkit.train import TrainConfig, train
 
 
@@ -92,11 +94,14 @@ def test_config_file_and_validation(tmp_path):
         TrainConfig(data="x", optimizer="lbfgs").validate()
 
 
-def test_shipped_baseline_recipe_parses():
-    from pathlib import Path
+RECIPES = sorted((Path(__file__).parents[1] / "configs").glob("*.toml"))
 
-    cfg = TrainConfig.from_file(Path(__file__).parents[1] / "configs" / "baseline.toml", data="x")
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=[p.stem for p in RECIPES])
+def test_shipped_recipes_parse(recipe):
+    cfg = TrainConfig.from_file(recipe, data="x")
     cfg.validate()
+    get_model(cfg.model, num_classes=7, image_size=cfg.image_size, **cfg.model_args)
 
 
 def test_distillation_teaches_without_labels(fer_zip, tmp_path):
