@@ -106,7 +106,6 @@ def test_shipped_recipes_parse(recipe):
 
 def test_distillation_teaches_without_labels(fer_zip, tmp_path):
     """With distill_alpha=1 the labels are ignored: all a student learns comes from the teacher."""
-    from ferkit.checkpoint import resolve_weights
     from ferkit.distill import Teacher, distillation_loss
     from ferkit.infer import predict_logits
     from ferkit.transforms import Preprocess
@@ -122,7 +121,7 @@ def test_distillation_teaches_without_labels(fer_zip, tmp_path):
     # Always-happy scores ~46% on this validation slice.
     assert result.best_val_acc > 0.54, result.history
 
-    teacher_ckpt = load_checkpoint(resolve_weights("default"))
+    teacher_ckpt = load_checkpoint("default")
     teacher = Teacher("default,default", teacher_ckpt.classes, Preprocess(), torch.device("cpu"))
     faces = np.random.default_rng(0).integers(0, 256, (8, 48, 48), dtype=np.uint8)
     direct = predict_logits(teacher_ckpt.model, faces, teacher_ckpt.preprocess)
