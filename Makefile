@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:  `make demo` (the main job)  and  `make test` (the test suite).
-# Both create .venv and install what they need. torch is pinned first: a bare `torch` requirement
-# would pull a multi-GB CUDA build, while torch==2.13.0 installs the CPU build.
+# Both create .venv and install everything: ferkit with its training extra (PyTorch) and dev tools.
+# torch is pinned first: a bare `torch` requirement would pull a multi-GB CUDA build, while
+# torch==2.13.0 installs the CPU build. (`pip install ferkit` alone, without torch, predicts and serves.)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -8,7 +9,7 @@ FERKIT := $(VENV)/bin/ferkit
 FER2013 ?= ../shared/datasets/fer2013.zip
 STAMP := $(VENV)/.ferkit-installed
 
-.PHONY: demo test install bench clean
+.PHONY: demo test lint install bench weights clean
 
 install: $(STAMP)
 
@@ -16,12 +17,12 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[train,dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	@echo "== ferkit predict: every face in a real photo (Grace Hopper, shipped with matplotlib), offline"
-	$(FERKIT) predict "$$($(PY) -c 'from ferkit.bench import sample_photo; print(sample_photo())')" \
+	$(FERKIT) predict "$$($(PY) -c 'from ferkit.inference.bench import sample_photo; print(sample_photo())')" \
 		--json ferkit-demo/hopper.json --annotate ferkit-demo
 	@echo "== results: ferkit-demo/hopper.json  annotated picture: $$(ls ferkit-demo/*.annotated.jpg)"
 	@if [ -f "$(FER2013)" ]; then \
@@ -31,12 +32,20 @@ demo: $(STAMP)
 		echo "== FER2013 not found at $(FER2013): set FER2013=path/to/fer2013.zip|csv|folder to evaluate on it"; \
 	fi
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+test: lint
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 		echo "== installing Debian's chromium for the browser test" && apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		echo "== chromium not installed: the browser test will be skipped"
 	$(PY) -m pytest -q
+
+# Re-make the shipped ONNX twin of the shipped default after retraining or recalibrating it.
+weights: $(STAMP)
+	$(FERKIT) export --weights default --out src/ferkit/weights/default.onnx
 
 clean:
 	rm -rf $(VENV) ferkit-eval ferkit-demo .pytest_cache

@@ -28,23 +28,39 @@ def build(folder: Path, sources: list[Path], n: int) -> None:
 
 
 def run(folder: Path, out: Path) -> dict:
-    cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "ferkit.cli", "predict", str(folder), "--no-detect",
-           "--jsonl", str(out)]
+    cmd = [
+        "/usr/bin/time",
+        "-v",
+        sys.executable,
+        "-m",
+        "ferkit.cli",
+        "predict",
+        str(folder),
+        "--no-detect",
+        "--jsonl",
+        str(out),
+    ]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1)) / 1024
     lines = sum(1 for _ in open(out))
-    return {"inputs": lines, "exit": proc.returncode, "wall_s": round(wall, 1), "peak_rss_mb": round(rss, 1),
-            "inputs_per_s": round(lines / wall, 1)}
+    return {
+        "inputs": lines,
+        "exit": proc.returncode,
+        "wall_s": round(wall, 1),
+        "peak_rss_mb": round(rss, 1),
+        "inputs_per_s": round(lines / wall, 1),
+    }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--small", type=int, default=10_000)
     ap.add_argument("--large", type=int, default=100_000)
-    ap.add_argument("--fer2013", default=str(Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
-                                             / "fer2013.zip"))
+    ap.add_argument(
+        "--fer2013", default=str(Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "fer2013.zip")
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

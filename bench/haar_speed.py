@@ -22,9 +22,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ferkit.bench import frame_640x480, sample_photo
-from ferkit.faces import HaarDetector
-from ferkit.imageio import load_image
+from ferkit.faces.detect import HaarDetector
+from ferkit.inference.bench import frame_640x480, sample_photo
+from ferkit.inference.decode import load_image
 
 SETTINGS = [(max_side, sf) for max_side in (640, 480, 400, 320) for sf in (1.1, 1.2)]
 SIZE_BINS = ((40, 60), (60, 100), (100, 221))
@@ -40,7 +40,7 @@ def ms_per_call(fn, repeats: int) -> float:
 
 def recall_frames(fer2013: Path, n: int = 400, seed: int = 0) -> list[tuple[np.ndarray, tuple[int, int, int]]]:
     """Frames of one pasted PublicTest face each, with the face's (x, y, side)."""
-    from ferkit.datasets import load_dataset
+    from ferkit.data.dataset import load_dataset
 
     data = load_dataset(fer2013)
     rng = np.random.default_rng(seed)
@@ -49,7 +49,7 @@ def recall_frames(fer2013: Path, n: int = 400, seed: int = 0) -> list[tuple[np.n
         s = int(rng.integers(40, 221))
         frame = cv2.GaussianBlur(np.clip(rng.normal(128, 20, (480, 640)), 0, 255).astype(np.uint8), (0, 0), 3)
         x, y = int(rng.integers(0, 640 - s)), int(rng.integers(0, 480 - s))
-        frame[y:y + s, x:x + s] = cv2.resize(data.images[i], (s, s), interpolation=cv2.INTER_LINEAR)
+        frame[y : y + s, x : x + s] = cv2.resize(data.images[i], (s, s), interpolation=cv2.INTER_LINEAR)
         frames.append((frame, (x, y, s)))
     return frames
 
@@ -87,9 +87,12 @@ def main() -> int:
     rows = []
     for max_side, scale_factor in SETTINGS:
         det = HaarDetector(max_side=max_side, scale_factor=scale_factor)
-        row = {"max_side": max_side, "scale_factor": scale_factor,
-               "detect_ms": round(ms_per_call(lambda: det.detect(gray), args.repeats), 1),
-               "faces": len(det.detect(gray))}
+        row = {
+            "max_side": max_side,
+            "scale_factor": scale_factor,
+            "detect_ms": round(ms_per_call(lambda d=det: d.detect(gray), args.repeats), 1),
+            "faces": len(det.detect(gray)),
+        }
         if frames is not None:
             row.update(recall(det, frames))
         rows.append(row)

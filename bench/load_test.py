@@ -36,6 +36,110 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def multipart_photo() -> tuple[bytes, dict[str, str]]:
+    """A multipart body holding the sample photo, and its headers."""
+    from ferkit.inference.bench import sample_photo
+
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\n'
+            f"Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + sample_photo().read_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def start_server(model: str, port: int) -> subprocess.Popen:
+    """``ferkit serve`` in a subprocess, returned once ``/readyz`` answers."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ferkit.cli", "serve", "--port", str(port), "--model", model],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while True:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/readyz")
+            if c.getresponse().status == 200:
+                return server
+        except OSError:
+            if time.time() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError("server did not start") from None
+            time.sleep(0.2)
+
+
+def run_clients(
+    port: int, body: bytes, headers: dict, requests: int, concurrency: int, server_pid: int
+) -> tuple[list[float], dict[int, int], list[tuple[int, float]], float]:
+    """Latencies, status counts, (requests done, server RSS) samples and wall time of the load."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    counter = iter(range(requests))
+    memory: list[tuple[int, float]] = []
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for _ in counter:
+            t0 = time.perf_counter()
+            try:
+                conn.request("POST", "/v1/predict", body=body, headers=headers)
+                resp = conn.getresponse()
+                resp.read()
+                status = resp.status
+            except (OSError, http.client.HTTPException):
+                status = -1
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            dt = time.perf_counter() - t0
+            with lock:
+                latencies.append(dt)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    def sampler(stop: threading.Event) -> None:
+        while not stop.is_set():
+            memory.append((len(latencies), rss_mb(server_pid)))
+            stop.wait(2.0)
+
+    stop = threading.Event()
+    threading.Thread(target=sampler, args=(stop,), daemon=True).start()
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    stop.set()
+    memory.append((len(latencies), rss_mb(server_pid)))
+    return latencies, statuses, memory, wall
+
+
+def summarize(
+    latencies: list[float], statuses: dict[int, int], memory: list[tuple[int, float]], wall: float, concurrency: int
+) -> dict:
+    lat = sorted(latencies)
+    first = [m for n, m in memory if n >= len(lat) * 0.1][:1] or [memory[0][1]]
+    return {
+        "requests": len(lat),
+        "concurrency": concurrency,
+        "wall_s": round(wall, 1),
+        "requests_per_s": round(len(lat) / wall, 1),
+        "p50_ms": round(1000 * statistics.median(lat), 1),
+        "p99_ms": round(1000 * lat[min(len(lat) - 1, int(0.99 * len(lat)))], 1),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "errors": sum(v for k, v in statuses.items() if k != 200),
+        "rss_mb_after_10pct": round(first[0], 1),
+        "rss_mb_end": round(memory[-1][1], 1),
+        "rss_mb_max": round(max(m for _, m in memory), 1),
+        "cpus": os.cpu_count(),
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=2000)
@@ -43,84 +147,15 @@ def main() -> int:
     ap.add_argument("--model", default="default")
     ap.add_argument("--json")
     args = ap.parse_args()
-
-    from ferkit.bench import sample_photo
-
-    photo = sample_photo().read_bytes()
-    boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.jpg\"\r\n"
-            f"Content-Type: image/jpeg\r\n\r\n").encode() + photo + f"\r\n--{boundary}--\r\n".encode()
-    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-
+    body, headers = multipart_photo()
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "ferkit.cli", "serve", "--port", str(port), "--model", args.model],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_server(args.model, port)
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/readyz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                if time.time() > deadline or server.poll() is not None:
-                    raise RuntimeError("server did not start")
-                time.sleep(0.2)
-        latencies: list[float] = []
-        statuses: dict[int, int] = {}
-        lock = threading.Lock()
-        counter = iter(range(args.requests))
-        memory: list[tuple[int, float]] = []
-
-        def client() -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            for _ in counter:
-                t0 = time.perf_counter()
-                try:
-                    conn.request("POST", "/v1/predict", body=body, headers=headers)
-                    resp = conn.getresponse()
-                    resp.read()
-                    status = resp.status
-                except (OSError, http.client.HTTPException):
-                    status = -1
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                dt = time.perf_counter() - t0
-                with lock:
-                    latencies.append(dt)
-                    statuses[status] = statuses.get(status, 0) + 1
-
-        def sampler(stop: threading.Event) -> None:
-            while not stop.is_set():
-                memory.append((len(latencies), rss_mb(server.pid)))
-                stop.wait(2.0)
-
-        stop = threading.Event()
-        threading.Thread(target=sampler, args=(stop,), daemon=True).start()
-        t0 = time.perf_counter()
-        threads = [threading.Thread(target=client) for _ in range(args.concurrency)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - t0
-        stop.set()
-        memory.append((len(latencies), rss_mb(server.pid)))
-        lat = sorted(latencies)
-        first = [m for n, m in memory if n >= len(lat) * 0.1][:1] or [memory[0][1]]
-        result = {
-            "requests": len(lat), "concurrency": args.concurrency, "wall_s": round(wall, 1),
-            "requests_per_s": round(len(lat) / wall, 1),
-            "p50_ms": round(1000 * statistics.median(lat), 1),
-            "p99_ms": round(1000 * lat[min(len(lat) - 1, int(0.99 * len(lat)))], 1),
-            "statuses": {str(k): v for k, v in sorted(statuses.items())},
-            "errors": sum(v for k, v in statuses.items() if k != 200),
-            "rss_mb_after_10pct": round(first[0], 1), "rss_mb_end": round(memory[-1][1], 1),
-            "rss_mb_max": round(max(m for _, m in memory), 1), "cpus": os.cpu_count(),
-        }
+        load = run_clients(port, body, headers, args.requests, args.concurrency, server.pid)
     finally:
         server.terminate()
         server.wait(10)
+    result = summarize(*load, args.concurrency)
     print(json.dumps(result, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))

@@ -1,4 +1,10 @@
-"""Shared fixtures: slices of the real FER2013 (skipped clearly where it is absent) in every layout."""
+"""Shared fixtures.
+
+Real data where it exists: slices of FER2013 in every layout (skipped with a clear message where
+``../shared/datasets/fer2013.zip`` is absent) and a real photo (the Grace Hopper portrait that ships with
+matplotlib). And, so every module can be tested anywhere, a small synthetic dataset with learnable classes
+and a tiny model trained on it (PyTorch tests skip where torch is not installed).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,16 @@ import os
 import zipfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
 from ferkit.labels import FER2013_INT_LABELS
 
-FER2013 = Path(os.environ.get("FERKIT_FER2013", Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
-                              / "fer2013.zip")).resolve()
+FER2013 = Path(
+    os.environ.get("FERKIT_FER2013", Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "fer2013.zip")
+).resolve()
 PREFIX = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}
 
 
@@ -34,7 +42,7 @@ def fer_zip() -> Path:
 
 @pytest.fixture(scope="session")
 def fer_data(fer_zip: Path):
-    from ferkit.datasets import load_dataset
+    from ferkit.data.dataset import load_dataset
 
     return load_dataset(fer_zip)
 
@@ -47,7 +55,9 @@ def _slice_members(zip_path: Path, per_class: dict[str, int], seed: int = 0) -> 
     chosen = []
     for split, k in per_class.items():
         for cls in sorted({n.split("/")[1] for n in names}):
-            pool = sorted(n for n in names if n.split("/")[1] == cls and n.split("/")[2].startswith(PREFIX[split] + "_"))
+            pool = sorted(
+                n for n in names if n.split("/")[1] == cls and n.split("/")[2].startswith(PREFIX[split] + "_")
+            )
             chosen += list(rng.permutation(pool)[:k])
     return sorted(chosen)
 
@@ -98,3 +108,138 @@ def jpeg_bytes(img: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="JPEG")
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- synthetic data, tiny model
+
+
+def synthetic_face(label: int, rng: np.random.Generator, size: int = 48) -> np.ndarray:
+    """A noisy grey grating whose orientation says its class (7 angles over 180°; random phase), so a tiny
+    CNN with global pooling learns it in seconds."""
+    theta = np.pi * label / 7
+    yy, xx = np.mgrid[0:size, 0:size]
+    wave = np.sin(2 * np.pi * (xx * np.cos(theta) + yy * np.sin(theta)) / 8 + rng.uniform(0, 2 * np.pi))
+    return (128 + 70 * wave + rng.normal(0, 20, (size, size))).clip(0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Kaggle-layout folders of synthetic faces: 30 per class in train, 10 in PublicTest and PrivateTest."""
+    from ferkit.labels import CLASSES
+
+    root = tmp_path_factory.mktemp("synthetic")
+    rng = np.random.default_rng(0)
+    for folder, prefix, n in (("train", "Training", 30), ("test", "PublicTest", 10), ("test", "PrivateTest", 10)):
+        for k, cls in enumerate(CLASSES):
+            d = root / folder / cls
+            d.mkdir(parents=True, exist_ok=True)
+            for i in range(n):
+                Image.fromarray(synthetic_face(k, rng)).save(d / f"{prefix}_{i}.png")
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_ckpt(synthetic_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny CNN (width 4) trained for 4 epochs on the synthetic data: a real checkpoint in seconds."""
+    pytest.importorskip("torch", reason="PyTorch not installed (ferkit[train]); training tests skipped")
+    from ferkit.training.config import TrainConfig
+    from ferkit.training.loop import train
+
+    out = tmp_path_factory.mktemp("tiny") / "run"
+    res = train(
+        TrainConfig(
+            data=str(synthetic_dir),
+            out=str(out),
+            model="cnn",
+            model_args={"width": 4},
+            epochs=4,
+            batch_size=30,
+            augment="none",
+            lr=0.05,
+            warmup_epochs=0,
+            label_smoothing=0.0,
+        ),
+        progress=False,
+    )
+    return res.best_checkpoint
+
+
+@pytest.fixture(scope="session")
+def tiny_onnx(tiny_ckpt: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from ferkit.export.onnx import export_onnx
+
+    return export_onnx(tiny_ckpt, tmp_path_factory.mktemp("tiny-onnx") / "tiny.onnx")
+
+
+@pytest.fixture(scope="session")
+def hopper() -> np.ndarray:
+    """The Grace Hopper portrait (512x600, one face), decoded."""
+    from ferkit.inference.bench import sample_photo
+    from ferkit.inference.decode import load_image
+
+    return load_image(sample_photo())
+
+
+#: Grace Hopper's face in matplotlib's sample photo (512x600), found by eye: x 150-380, y 100-330.
+HOPPER_FACE = (150, 100, 230, 230)
+
+
+def iou(a, b) -> float:
+    from ferkit.inference.video import iou as _iou
+
+    return _iou(tuple(a), tuple(b))
+
+
+# --------------------------------------------------------------------------- real photos in every form, bad input
+
+
+@pytest.fixture(scope="session")
+def photo_dir(hopper, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same real photo in many formats and modes, plus a photo with no face."""
+    d = tmp_path_factory.mktemp("photos")
+    im = Image.fromarray(hopper)
+    im.save(d / "rgb.jpg", quality=92)
+    im.convert("L").save(d / "gray.png")
+    rgba = im.convert("RGBA")
+    rgba.putalpha(200)
+    rgba.save(d / "rgba.png")
+    im.save(d / "photo.webp")
+    im.save(d / "photo.bmp")
+    im.save(d / "photo.tiff")
+    Image.fromarray(np.asarray(im.convert("L")).astype(np.uint16) * 257).save(d / "gray16.png")
+    # Stored rotated 90° with an EXIF tag that says "rotate back": must be read upright.
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 CW to display
+    im.transpose(Image.Transpose.ROTATE_90).save(d / "exif_rotated.jpg", exif=exif)
+    (d / "nested").mkdir()
+    im.resize((256, 300)).save(d / "nested" / "small.jpg")
+    Image.fromarray(hopper[380:]).save(d / "no_face.png")  # the same photo below the face: uniform, medals
+    return d
+
+
+@pytest.fixture(scope="session")
+def bad_dir(hopper, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("bad")
+    (d / "not_an_image.jpg").write_text("this is text, not a JPEG")
+    (d / "empty.png").write_bytes(b"")
+    full = d / "t.jpg"
+    Image.fromarray(hopper).save(full)
+    (d / "truncated.jpg").write_bytes(full.read_bytes()[:3000])
+    full.unlink()
+    Image.new("1", (12000, 12000)).save(d / "bomb.png")  # 144 MP in a few kB
+    (d / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 garbage")
+    return d
+
+
+def write_video(path: Path, frame: np.ndarray, n: int = 40, fps: int = 20) -> Path:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (frame.shape[1], frame.shape[0]))
+    for i in range(n):
+        m = np.float32([[1, 0, 6 * np.sin(i / 6)], [0, 1, 0]])
+        writer.write(
+            cv2.cvtColor(
+                cv2.warpAffine(frame, m, (frame.shape[1], frame.shape[0]), borderMode=cv2.BORDER_REPLICATE),
+                cv2.COLOR_RGB2BGR,
+            )
+        )
+    writer.release()
+    return path

@@ -1,10 +1,14 @@
 """ferkit: facial expression recognition — train, evaluate and run FER models offline on a CPU.
 
     >>> from ferkit import Recognizer
-    >>> faces = Recognizer.from_pretrained().predict("photo.jpg")
-    >>> faces[0].label, faces[0].probs
+    >>> result = Recognizer.from_pretrained().predict("photo.jpg")
+    >>> result.faces[0].label, result.faces[0].probs
+    >>> result.to_pandas()
 
-Names are imported on first use, so ``import ferkit`` stays cheap and has no side effects.
+The package reads in data-flow order: ``data`` → ``transforms`` → ``models`` → ``training`` →
+``evaluation`` → ``export`` → ``faces`` → ``inference`` → ``serving`` / ``cli`` (see
+docs/architecture.md). Names are imported on first use, so ``import ferkit`` stays cheap, imports no
+torch and has no side effects.
 """
 
 from __future__ import annotations
@@ -12,15 +16,32 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _EXPORTS = {
-    "Recognizer": "predictor", "Face": "predictor",
-    "load_dataset": "datasets", "FERDataset": "datasets", "DataError": "datasets",
-    "get_model": "models", "list_models": "models", "register_model": "models",
-    "load_checkpoint": "checkpoint", "save_checkpoint": "checkpoint",
-    "TrainConfig": "train", "train": "train",
-    "evaluate": "evaluate", "evaluate_path": "evaluate", "calibrate": "evaluate",
+    "Recognizer": "inference.pipeline",
+    "Face": "inference.results",
+    "ImageResult": "inference.results",
+    "VideoResult": "inference.results",
+    "to_pandas": "inference.results",
+    "load_image": "inference.decode",
+    "ImageError": "inference.decode",
+    "load_dataset": "data.dataset",
+    "FERDataset": "data.dataset",
+    "DataError": "data.dataset",
+    "get_model": "models.registry",
+    "list_models": "models.registry",
+    "register_model": "models.registry",
+    "load_checkpoint": "models.checkpoint",
+    "save_checkpoint": "models.checkpoint",
+    "read_meta": "models.meta",
+    "CheckpointError": "models.meta",
+    "TrainConfig": "training.config",
+    "train": "training.loop",
+    "evaluate": "evaluation.evaluate",
+    "evaluate_path": "evaluation.evaluate",
+    "calibrate": "evaluation.calibrate",
+    "create_app": "serving.app",
     "CLASSES": "labels",
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,0 +1,64 @@
+"""``ferkit data report``."""
+
+from __future__ import annotations
+
+import argparse
+
+from .output import console, print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    data = sub.add_parser("data", help="inspect datasets").add_subparsers(dest="data_command", required=True)
+    rep = data.add_parser("report", help="images per class and split, duplicates, blanks, sample grid")
+    rep.add_argument("data", help="FER2013 .csv, .zip or folder")
+    rep.add_argument("--json", action="store_true", help="print the report as JSON")
+    rep.add_argument("--grid", metavar="PNG", help="write a picture of samples per class")
+    rep.add_argument("--classes", help="comma-separated subset, e.g. happy,sad,neutral")
+    rep.add_argument("--skip-bad", action="store_true", help="skip and count bad rows/images instead of failing")
+    rep.add_argument("--val-fraction", type=float, default=0.1)
+    rep.add_argument("--seed", type=int, default=0)
+    rep.set_defaults(func=cmd_data_report)
+
+
+def cmd_data_report(args: argparse.Namespace) -> int:
+    from ..data.dataset import load_dataset
+    from ..data.report import class_grid, data_report
+
+    data = load_dataset(
+        args.data, classes=args.classes, skip_bad=args.skip_bad, val_fraction=args.val_fraction, seed=args.seed
+    )
+    rep = data_report(data)
+    if args.grid:
+        rep["grid"] = str(class_grid(data, args.grid))
+    if args.json:
+        print_json(rep)
+    else:
+        _print_report(rep)
+    return 0
+
+
+def _print_report(rep: dict) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{rep['source']}: {rep['total']} images, {rep['image_size']}x{rep['image_size']}")
+    table.add_column("class")
+    splits = list(rep["counts"])
+    for s in splits:
+        table.add_column(s, justify="right")
+    for c in rep["classes"]:
+        table.add_row(c, *(str(rep["counts"][s][c]) for s in splits))
+    table.add_row("[bold]total", *(f"[bold]{sum(rep['counts'][s].values())}" for s in splits))
+    console.print(table)
+    d = rep["duplicates"]
+    console.print(f"imbalance (largest/smallest train class): {rep['imbalance_ratio']:.1f}x")
+    console.print(
+        f"exact duplicates: {d['groups']} groups ({d['images_in_groups']} images); within splits "
+        f"{d['groups_within_split']}, across splits {d['groups_across_splits']}, "
+        f"with conflicting labels {d['groups_with_conflicting_labels']} "
+        f"({d['conflicting_groups_across_splits']} across splits)"
+    )
+    console.print(f"blank images: {rep['blank_images']['count']}")
+    if rep["skipped_bad_items"]:
+        console.print(f"skipped bad items: {len(rep['skipped_bad_items'])} (first: {rep['skipped_bad_items'][0]})")
+    if "grid" in rep:
+        console.print(f"sample grid: {rep['grid']}")

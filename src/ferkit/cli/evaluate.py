@@ -1,0 +1,74 @@
+"""``ferkit evaluate`` and ``ferkit calibrate`` (these need PyTorch: ``ferkit[train]``)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..extras import require_torch
+from .output import console, print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    ev = sub.add_parser("evaluate", help="metrics, confusion matrix and sample predictions on one split")
+    ev.add_argument("--weights", default="default", help="checkpoint, run directory or shipped model name")
+    ev.add_argument("--data", required=True)
+    ev.add_argument("--split", default="test", choices=("train", "val", "test"))
+    ev.add_argument("--classes", help="evaluate on a subset of the model's classes")
+    ev.add_argument("--tta", action="store_true", help="average 10 flipped/shifted views")
+    ev.add_argument("--out", help="folder for report.json and the pictures (default ferkit-eval/...)")
+    ev.add_argument("--json", action="store_true", help="print the report as JSON")
+    ev.add_argument("--skip-bad", action="store_true")
+    ev.set_defaults(func=cmd_evaluate)
+
+    ca = sub.add_parser("calibrate", help="fit temperature scaling on the validation split, store it in the checkpoint")
+    ca.add_argument("--weights", required=True, help="checkpoint or run directory (rewritten in place)")
+    ca.add_argument("--data", required=True)
+    ca.add_argument("--split", default="val", choices=("train", "val"))
+    ca.set_defaults(func=cmd_calibrate)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    require_torch("ferkit evaluate")
+    from ..evaluation.evaluate import evaluate_path
+
+    out = args.out or (Path("ferkit-eval") / f"{Path(str(args.weights)).stem}-{args.split}")
+    rep = evaluate_path(
+        args.weights,
+        args.data,
+        split=args.split,
+        classes=args.classes,
+        tta=args.tta,
+        out_dir=out,
+        skip_bad=args.skip_bad,
+    ).report
+    if args.json:
+        print_json(rep)
+        return 0
+    from rich.table import Table
+
+    table = Table(
+        title=f"{rep['model']} on {args.data} [{args.split}], {rep['n']} images{' with TTA' if args.tta else ''}"
+    )
+    for col in ("class", "precision", "recall", "F1", "support"):
+        table.add_column(col, justify="right" if col != "class" else "left")
+    for c, m in rep["per_class"].items():
+        table.add_row(c, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    console.print(table)
+    console.print(f"[bold]accuracy {rep['accuracy']:.4f}[/]   macro-F1 {rep['macro_f1']:.4f}   ECE {rep['ece']:.4f}")
+    console.print(
+        f"report: {out}/report.json  confusion matrix: {out}/confusion_matrix.png  samples: {out}/samples.png"
+    )
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    require_torch("ferkit calibrate")
+    from ..evaluation.calibrate import calibrate
+
+    res = calibrate(args.weights, args.data, split=args.split)
+    console.print(
+        f"temperature {res['temperature']} fitted on {res['fitted_on']}: "
+        f"ECE {res['ece_before']:.4f} -> {res['ece_after']:.4f}; stored in the checkpoint"
+    )
+    return 0

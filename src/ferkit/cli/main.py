@@ -1,0 +1,40 @@
+"""The ``ferkit`` parser, assembled from the command modules, and the entry point."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from . import data, evaluate, predict, serve, tools, train
+from .output import err_console, plain
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ferkit", description="Facial expression recognition: train, evaluate, predict.")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+    for module in (data, train, evaluate, predict, serve, tools):
+        module.register(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stderr)
+    from ..data.dataset import DataError
+    from ..extras import MissingExtra
+    from ..models.meta import CheckpointError
+
+    try:
+        return int(args.func(args) or 0)
+    except (DataError, CheckpointError, MissingExtra, ValueError, FileNotFoundError, FileExistsError) as exc:
+        err_console.print(f"[red]ferkit: error:[/] {plain(exc)}", highlight=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        err_console.print("ferkit: interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

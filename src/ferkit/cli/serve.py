@@ -1,0 +1,29 @@
+"""``ferkit serve``: the REST service and web page."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    sv = sub.add_parser("serve", help="REST service and web page (http://HOST:PORT/)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--model", default="default", help="shipped model name, checkpoint, run directory or .onnx")
+    sv.add_argument("--backend", default="onnx", choices=("onnx", "torch"))
+    sv.add_argument("--detector", default="haar", choices=("haar", "yunet", "none"))
+    sv.add_argument("--max-upload-mb", type=float, default=10.0)
+    sv.add_argument("--timeout", type=float, default=30.0, help="seconds per request before a 504")
+    sv.add_argument("--concurrency", type=int, default=2, help="inferences running at once")
+    sv.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ..serving.app import serve
+    from ..serving.context import Limits
+
+    limits = Limits(
+        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), timeout_s=args.timeout, max_concurrency=args.concurrency
+    )
+    serve(args.model, host=args.host, port=args.port, limits=limits, backend=args.backend, detector=args.detector)
+    return 0

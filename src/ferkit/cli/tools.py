@@ -1,0 +1,114 @@
+"""``ferkit models``, ``ferkit export`` and ``ferkit bench``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..extras import has_torch, require_torch
+from .output import console, print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    ex = sub.add_parser("export", help="export a checkpoint to ONNX and check it against PyTorch")
+    ex.add_argument("--weights", default="default")
+    ex.add_argument("--format", default="onnx", choices=("onnx",))
+    ex.add_argument("--out", help="output file (default NAME.onnx)")
+    ex.set_defaults(func=cmd_export)
+
+    be = sub.add_parser("bench", help="measure inference speed on this machine")
+    be.add_argument("--weights", default="default")
+    be.add_argument("--backend", default="onnx,torch", help="comma-separated: onnx,torch")
+    be.add_argument("--quick", action="store_true", help="fewer repetitions")
+    be.add_argument("--json", action="store_true")
+    be.set_defaults(func=cmd_bench)
+
+    mo = sub.add_parser("models", help="shipped models and available architectures")
+    mo.add_argument("--json", action="store_true")
+    mo.set_defaults(func=cmd_models)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    require_torch("ferkit export")
+    from ..export.onnx import check_onnx, export_onnx
+
+    out = Path(args.out or f"{Path(str(args.weights)).stem}.onnx")
+    export_onnx(args.weights, out)
+    diff = check_onnx(args.weights, out)
+    console.print(f"wrote {out} (max |PyTorch - ONNX Runtime| logit difference {diff:.2e})")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from ..inference.bench import run_benchmarks
+
+    res = run_benchmarks(args.weights, backends=args.backend.split(","), quick=args.quick)
+    if args.json:
+        print_json(res)
+        return 0
+    from rich.table import Table
+
+    table = Table(title=f"ferkit bench: {res['model']} on {res['machine']}")
+    table.add_column("measure")
+    for b in res["backends"]:
+        table.add_column(b, justify="right")
+    for key, label in (
+        ("faces_per_s_batch1", "faces/s, 48x48 crops, batch 1"),
+        ("faces_per_s_batch256", "faces/s, 48x48 crops, batch 256"),
+        ("photo_ms", "ms per 640x480 one-face photo (file to faces)"),
+        ("video_fps", "frames/s, 640x480 video"),
+    ):
+        table.add_row(label, *(f"{res['backends'][b][key]:.1f}" for b in res["backends"]))
+    console.print(table)
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from ..models.meta import read_meta, shipped_models
+
+    shipped = {name: read_meta(path) for name, path in shipped_models().items()}
+    architectures: dict[str, str] = {}
+    if has_torch():
+        from ..models.registry import list_models
+
+        architectures = list_models()
+    if args.json:
+        print_json(
+            {
+                "architectures": architectures,
+                "shipped": {
+                    n: {"model": m["model"], "classes": m["classes"], "metrics": m.get("metrics", {})}
+                    for n, m in shipped.items()
+                },
+            }
+        )
+        return 0
+    _print_models(shipped, architectures)
+    return 0
+
+
+def _print_models(shipped: dict[str, dict], architectures: dict[str, str]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Shipped models")
+    for col in ("name", "architecture", "classes", "PublicTest acc", "PrivateTest acc"):
+        table.add_column(col)
+    for n, m in shipped.items():
+        met = m.get("metrics", {})
+        table.add_row(
+            n,
+            m["model"],
+            str(len(m["classes"])),
+            f"{met.get('val_acc', float('nan')):.4f}",
+            f"{met['test_acc']:.4f}" if "test_acc" in met else "-",
+        )
+    console.print(table)
+    if not architectures:
+        console.print("architectures: install 'ferkit[train]' (PyTorch) to list and train them")
+        return
+    arch = Table(title="Architectures (ferkit train --model NAME)")
+    arch.add_column("name")
+    arch.add_column("description")
+    for n, d in architectures.items():
+        arch.add_row(n, d)
+    console.print(arch)

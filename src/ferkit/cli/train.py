@@ -1,0 +1,133 @@
+"""``ferkit train``, ``ferkit finetune`` and ``ferkit tune`` (these need PyTorch: ``ferkit[train]``)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+from ..extras import require_torch
+from ..training.config import TrainConfig
+from .output import console
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    tr = sub.add_parser("train", help="train a model; writes a run directory")
+    tr.add_argument("--config", help="a .toml or .json config; flags override it")
+    tr.add_argument("--resume", action="store_true", help="continue the interrupted run in --out exactly")
+    add_config_flags(tr)
+    tr.set_defaults(func=cmd_train)
+
+    ft = sub.add_parser("finetune", help="adapt a trained model to your own labelled folders")
+    ft.add_argument("--from", dest="source", default="default", help="shipped model name or checkpoint to start from")
+    ft.add_argument("--data", required=True, help="your folders: train|val|test/<class>/ or just <class>/")
+    ft.add_argument("--out", required=True)
+    ft.add_argument("--classes", help="subset of your classes")
+    ft.add_argument("--epochs", type=int)
+    ft.add_argument("--lr", type=float, help="learning rate (default 0.01, a fifth of from-scratch)")
+    ft.add_argument("--batch-size", type=int)
+    ft.add_argument("--seed", type=int)
+    ft.add_argument("--freeze-backbone", action="store_true", help="train only the new classifier head")
+    ft.add_argument("--no-compare", action="store_true", help="skip the from-scratch comparison run")
+    ft.set_defaults(func=cmd_finetune)
+
+    tu = sub.add_parser("tune", help="hyper-parameter search with Optuna (pruning on validation accuracy)")
+    tu.add_argument("--config", help="base config; the search varies lr, weight decay, smoothing, augmentation, mixup")
+    tu.add_argument("--trials", type=int, default=20)
+    tu.add_argument("--storage", help="Optuna database URL (default sqlite:///OUT/study.db)")
+    tu.add_argument("--study", default="ferkit", help="study name (continue a study by naming it again)")
+    add_config_flags(tu)
+    tu.set_defaults(func=cmd_tune)
+
+
+def add_config_flags(p: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field; unset flags (None) leave the config file's value alone."""
+    defaults = TrainConfig()
+    for f in dataclasses.fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        default = getattr(defaults, f.name)
+        if isinstance(default, bool):
+            p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None)
+        elif isinstance(default, dict):
+            p.add_argument(
+                flag,
+                dest=f.name,
+                type=json.loads,
+                default=None,
+                metavar="JSON",
+                help=f"JSON object (default {default})",
+            )
+        else:
+            kind = type(default) if default is not None else str
+            p.add_argument(flag, dest=f.name, type=kind, default=None, help=f"(default {default})")
+
+
+def _config(args: argparse.Namespace) -> TrainConfig:
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    overrides = {k: v for k, v in vars(args).items() if k in fields and v is not None}
+    return TrainConfig.from_file(args.config, **overrides) if args.config else TrainConfig(**overrides)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    require_torch("ferkit train")
+    from ..training.loop import train
+
+    if args.resume:
+        if not args.out:
+            raise ValueError("--resume needs --out RUN_DIR")
+        result = train(TrainConfig(out=args.out), resume=True, resume_epochs=args.epochs)
+    else:
+        result = train(_config(args))
+    console.print(
+        f"best validation accuracy {result.best_val_acc:.4f} at epoch {result.best_epoch} of {result.epochs_run}"
+    )
+    console.print(
+        f"checkpoint: {result.best_checkpoint}\nmetrics:    {result.run_dir / 'metrics.csv'}  "
+        f"curves: {result.run_dir / 'curves.png'}"
+    )
+    return 0
+
+
+def cmd_finetune(args: argparse.Namespace) -> int:
+    require_torch("ferkit finetune")
+    from ..training.finetune import finetune, finetune_config
+
+    cfg = finetune_config(
+        args.source,
+        args.data,
+        args.out,
+        classes=args.classes,
+        epochs=args.epochs,
+        lr=args.lr,
+        freeze_backbone=args.freeze_backbone,
+        batch_size=args.batch_size,
+        seed=args.seed,
+    )
+    rep = finetune(cfg, compare_scratch=not args.no_compare)
+    console.print(
+        f"fine-tuned from {args.source}: {rep['finetuned']['split']} accuracy "
+        f"{rep['finetuned']['accuracy']:.4f} (classes {', '.join(rep['finetuned']['classes'])})"
+    )
+    if "scratch" in rep:
+        console.print(
+            f"from scratch, same data and epochs: {rep['scratch']['accuracy']:.4f}  ->  gain "
+            f"{rep['gain_accuracy']:+.4f}"
+        )
+    console.print(f"checkpoint: {rep['finetuned']['checkpoint']}  report: {Path(args.out) / 'finetune.json'}")
+    return 0
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    require_torch("ferkit tune")
+    from ..training.tune import tune
+
+    base = _config(args)
+    base.validate()
+    res = tune(base, args.out, trials=args.trials, storage=args.storage, study_name=args.study)
+    console.print(f"{res['trials']} trials ({res['completed']} completed, {res['pruned']} pruned) in {res['storage']}")
+    console.print(f"best validation accuracy {res['best_val_acc']:.4f} with {res['best_params']}")
+    console.print(
+        f"best config: {res['best_config']}  (ferkit train --config {res['best_config']})  plot: {res['plot']}"
+    )
+    return 0

@@ -1,0 +1,169 @@
+"""The one image decoder: files, bytes, numpy arrays and PIL images → uint8 RGB (or grey) arrays.
+
+Every entry point decodes here (the Python API, ``ferkit predict``, the REST service, videos), so the
+safety limits hold everywhere: the pixel count is checked from the header before any pixel is decoded,
+and every failure is an :class:`ImageError` naming the input and the problem, with a short ``code`` the
+service turns into its JSON error.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+#: Refuse images above this many pixels before decoding them (decompression bombs).
+MAX_PIXELS = 50_000_000
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".pgm", ".ppm"}
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
+
+
+class ImageError(ValueError):
+    """An image that cannot be used; the message names the input and the problem.
+
+    ``code`` is one of ``no_file``, ``empty_image``, ``too_large`` (bytes), ``too_many_pixels``,
+    ``not_an_image``, ``bad_image``, ``bad_array``, ``bad_video``."""
+
+    def __init__(self, message: str, code: str = "bad_image") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def to_rgb_array(im: Image.Image) -> np.ndarray:
+    """A PIL image in any mode (L, RGB, RGBA, P, I;16, CMYK ...) → uint8 RGB ``(H, W, 3)``."""
+    im = ImageOps.exif_transpose(im)
+    if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(im, dtype=np.float32)
+        hi = 65535.0 if im.mode.startswith("I;16") or arr.max() > 255 else 255.0
+        im = Image.fromarray((arr * (255.0 / hi)).clip(0, 255).astype(np.uint8))
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(white, rgba)
+    return np.asarray(im.convert("RGB"), dtype=np.uint8)
+
+
+def load_image(
+    source: Any, *, name: str | None = None, max_pixels: int = MAX_PIXELS, max_bytes: int | None = None
+) -> np.ndarray:
+    """Decode ``source`` — a path, encoded bytes, a uint8 array or a PIL image — to a uint8 array:
+    RGB ``(H, W, 3)``, or grey ``(H, W)`` for a grey array. Raises :class:`ImageError`."""
+    if isinstance(source, (str, os.PathLike)):
+        return _decode_file(Path(source), max_pixels)
+    label = name or "image"
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        if not data:
+            raise ImageError(f"{label}: empty upload", "empty_image")
+        if max_bytes is not None and len(data) > max_bytes:
+            raise ImageError(f"{label}: {len(data)} bytes exceeds the limit of {max_bytes}", "too_large")
+        return _decode_stream(io.BytesIO(data), label, max_pixels)
+    if isinstance(source, np.ndarray):
+        return _check_array(source, label, max_pixels)
+    if isinstance(source, Image.Image):
+        _check_pixels(source.size, label, max_pixels)
+        return to_rgb_array(source)
+    raise TypeError(f"cannot read an image from {type(source).__name__}")
+
+
+def _decode_file(path: Path, max_pixels: int) -> np.ndarray:
+    if not path.is_file():
+        raise ImageError(f"{path}: no such file", "no_file")
+    if path.stat().st_size == 0:
+        raise ImageError(f"{path}: empty file (0 bytes)", "empty_image")
+    with open(path, "rb") as fh:
+        return _decode_stream(fh, str(path), max_pixels)
+
+
+def _check_pixels(size: tuple[int, int], label: str, max_pixels: int) -> None:
+    w, h = size
+    if w * h > max_pixels:
+        raise ImageError(
+            f"{label}: {w}x{h} image is too large to decode safely ({w * h / 1e6:.1f} MP, "
+            f"limit {max_pixels / 1e6:.1f} MP)",
+            "too_many_pixels",
+        )
+
+
+def _decode_stream(stream: io.IOBase, label: str, max_pixels: int) -> np.ndarray:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(stream) as im:
+                _check_pixels(im.size, label, max_pixels)
+                im.load()
+                return to_rgb_array(im)
+    except ImageError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageError(f"{label}: not an image (unrecognised format)", "not_an_image") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageError(f"{label}: image too large to decode safely ({exc})", "too_many_pixels") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"{label}: unreadable or truncated image ({exc})", "bad_image") from None
+
+
+def _check_array(arr: np.ndarray, label: str, max_pixels: int) -> np.ndarray:
+    if arr.dtype != np.uint8:
+        raise ImageError(f"{label}: expected a uint8 image array, got {arr.dtype}", "bad_array")
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4))) or 0 in arr.shape:
+        raise ImageError(f"{label}: expected an (H, W), (H, W, 3) or (H, W, 4) array, got {arr.shape}", "bad_array")
+    _check_pixels((arr.shape[1], arr.shape[0]), label, max_pixels)
+    return arr[..., :3] if arr.ndim == 3 else arr
+
+
+def to_gray(rgb: np.ndarray) -> np.ndarray:
+    """uint8 RGB (or already grey) → uint8 grey, with the same weights as Pillow's ``convert("L")``."""
+    if rgb.ndim == 2:
+        return rgb
+    import cv2
+
+    return cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2GRAY)
+
+
+class Video:
+    """A video file opened for reading RGB frames; ``fps`` and ``frame_count`` as the container says."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        import cv2
+
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ImageError(f"{path}: no such file", "no_file")
+        self._cap = cv2.VideoCapture(str(path))
+        if not self._cap.isOpened():
+            raise ImageError(f"{path}: cannot open video (unsupported format or corrupt file)", "bad_video")
+        fps = self._cap.get(cv2.CAP_PROP_FPS) or 0.0
+        self.fps = fps if 0 < fps < 1000 else 25.0
+        self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self.size = (int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+
+    def frames(self, step: int = 1) -> Iterator[tuple[int, np.ndarray]]:
+        """``(index, rgb)`` for every ``step``-th frame."""
+        import cv2
+
+        index = 0
+        while True:
+            ok, bgr = self._cap.read()
+            if not ok:
+                return
+            if index % step == 0:
+                yield index, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            index += 1
+
+    def close(self) -> None:
+        self._cap.release()
+
+    def __enter__(self) -> Video:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,166 @@
+"""The one inference path: decode → detect → crop → classify (batched across faces and images) → results.
+
+Every entry point goes through :class:`Recognizer`: the Python API (:meth:`Recognizer.predict`), ``ferkit
+predict`` on folders (:mod:`~ferkit.inference.batch`, with :meth:`~Recognizer.locate` and
+:meth:`~Recognizer.classify` so the faces of many images share one network batch), videos and the webcam
+(:mod:`~ferkit.inference.video`), the REST service and ``ferkit bench``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..faces.crop import crop_face
+from ..faces.detect import Detection, Detector, WholeImage, make_detector
+from .backends import Classifier, load_classifier
+from .decode import MAX_PIXELS, ImageError, load_image, to_gray
+from .results import Face, ImageResult, VideoResult, make_face
+
+
+@dataclass
+class Located:
+    """An image after decoding, detection and cropping, waiting for its faces to be classified."""
+
+    result: ImageResult
+    detections: list[Detection]
+    crops: list[np.ndarray]
+    image: np.ndarray | None = None  # the decoded image, kept only when asked for (annotation)
+
+
+@dataclass
+class Recognizer:
+    """Detect faces and recognise their expressions."""
+
+    classifier: Classifier
+    detector: Detector
+    margin: float = 0.1  # FER2013-like framing around a detector's box
+    uncertain_below: float = 0.0  # flag faces whose top probability is below this
+    max_pixels: int = MAX_PIXELS
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        weights: str | os.PathLike = "default",
+        *,
+        detector: str | Detector = "haar",
+        detector_model: str | None = None,
+        backend: str = "onnx",
+        threads: int | None = None,
+        uncertain_below: float = 0.0,
+    ) -> Recognizer:
+        """Load a shipped model by name (``"default"``), a checkpoint or an ``.onnx`` export; no network is
+        ever used. ``backend`` is ``"onnx"`` (ONNX Runtime, no torch needed) or ``"torch"``."""
+        det = make_detector(detector, detector_model) if isinstance(detector, str) else detector
+        return cls(classifier=load_classifier(weights, backend, threads), detector=det, uncertain_below=uncertain_below)
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.classifier.classes
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return {"model": self.classifier.name, "backend": self.classifier.backend, "detector": self.detector.name}
+
+    # ------------------------------------------------------------------ the stages
+
+    def detect(self, image: np.ndarray) -> tuple[np.ndarray, list[Detection]]:
+        """The grey image and the faces found in a decoded (RGB or grey) image, largest first."""
+        gray = to_gray(image)
+        return gray, self.detector.detect(gray, image if image.ndim == 3 else None)
+
+    def crop(self, gray: np.ndarray, detections: Sequence[Detection]) -> list[np.ndarray]:
+        """Face crops at the classifier's input size; a whole-image "detection" is used as it is."""
+        margin = 0.0 if isinstance(self.detector, WholeImage) else self.margin
+        size = self.classifier.preprocess.image_size
+        return [crop_face(gray, d.box, size, margin) for d in detections]
+
+    def predict_faces(self, faces: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
+        """Calibrated class probabilities ``(N, C)`` for uint8 grey face crops (any size)."""
+        return self.classifier.probs(faces)
+
+    def faces(
+        self, detections: Sequence[Detection], probs: np.ndarray, track_ids: Sequence[int] | None = None
+    ) -> list[Face]:
+        """:class:`Face` results from detections and their rows of probabilities."""
+        ids = track_ids if track_ids is not None else [None] * len(detections)
+        return [
+            make_face(
+                d.box,
+                p,
+                self.classes,
+                d.score,
+                track_id=t,
+                uncertain_below=self.uncertain_below,
+                keypoints=getattr(d, "keypoints", None),
+            )
+            for d, p, t in zip(detections, probs, ids)
+        ]
+
+    def locate(self, source: Any, *, name: str | None = None, keep_image: bool = False) -> Located:
+        """Decode, detect and crop one image; raises :class:`ImageError` for input that is not a usable
+        image (the message names it)."""
+        label = name or (str(source) if isinstance(source, (str, os.PathLike)) else None)
+        image = load_image(source, name=label, max_pixels=self.max_pixels)
+        gray, dets = self.detect(image)
+        result = ImageResult(path=label, width=int(image.shape[1]), height=int(image.shape[0]))
+        return Located(result, dets, self.crop(gray, dets), image if keep_image else None)
+
+    def classify(self, located: Sequence[Located]) -> list[ImageResult]:
+        """Classify the faces of many located images in one network batch and complete their results."""
+        probs = self.predict_faces([c for item in located for c in item.crops])
+        k = 0
+        for item in located:
+            n = len(item.crops)
+            item.result.faces = self.faces(item.detections, probs[k : k + n])
+            k += n
+            if not item.result.faces and item.result.status == "ok":
+                item.result.status, item.result.error = "no_face", f"{item.result.path or 'image'}: no face found"
+        return [item.result for item in located]
+
+    # ------------------------------------------------------------------ entry points
+
+    def predict(self, image: Any, *, name: str | None = None) -> ImageResult:
+        """Every face in one image — a path, encoded bytes, a uint8 RGB/grey array or a PIL image —
+        largest first. Bad input raises :class:`ImageError`."""
+        return self.classify([self.locate(image, name=name)])[0]
+
+    def predict_many(self, images: Iterable[Any], names: Sequence[str] | None = None) -> list[ImageResult]:
+        """Results for many images, their faces classified in one batch; an input that cannot be used gets
+        a result with ``status="error"`` and the others still run."""
+        located = []
+        for i, image in enumerate(images):
+            name = names[i] if names is not None else None
+            try:
+                located.append(self.locate(image, name=name))
+            except ImageError as exc:
+                located.append(Located(error_result(name or _label(image), exc), [], []))
+        return self.classify(located)
+
+    def predict_video(self, path: str | os.PathLike, **kwargs: Any) -> VideoResult:
+        """Tracked faces per sampled frame of a video file (see :func:`ferkit.inference.video.process_video`)."""
+        from .video import process_video
+
+        return process_video(self, path, **kwargs)
+
+    def track(
+        self, frames: Iterable[np.ndarray], *, smoothing: float = 0.6, detect_every: int = 5
+    ) -> Iterator[tuple[np.ndarray, list[Face]]]:
+        """Each RGB frame of a stream (a camera) with its tracked, smoothed faces."""
+        from .video import Tracker, track_stream
+
+        return track_stream(self, frames, Tracker(smoothing=smoothing), detect_every)
+
+
+def error_result(path: str | None, exc: Exception) -> ImageResult:
+    """The result of an input that failed, with a one-line reason that names it."""
+    msg = str(exc)
+    return ImageResult(path=path, status="error", error=msg if (path and path in msg) else f"{path}: {msg}")
+
+
+def _label(source: Any) -> str:
+    return str(source) if isinstance(source, (str, os.PathLike)) else type(source).__name__

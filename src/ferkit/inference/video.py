@@ -1,0 +1,175 @@
+"""Expressions over time in videos and camera streams: tracked faces, smoothed probabilities."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from ..faces.detect import detect_near
+from .decode import ImageError, Video, to_gray
+from .results import Face, FrameFace, VideoResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import Recognizer
+
+
+def iou(a: tuple, b: tuple) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    ix = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    iy = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = ix * iy
+    return inter / float(aw * ah + bw * bh - inter) if inter else 0.0
+
+
+@dataclass
+class _Track:
+    box: tuple
+    probs: np.ndarray
+    missed: int = 0
+
+
+@dataclass
+class Tracker:
+    """Keeps a stable id per face across frames (greedy IoU matching) and smooths its probabilities with
+    an exponential moving average: ``p = smoothing * p_prev + (1 - smoothing) * p_now``."""
+
+    smoothing: float = 0.6
+    min_iou: float = 0.3
+    max_missed: int = 10
+    tracks: dict[int, _Track] = field(default_factory=dict)
+    next_id: int = 1
+
+    def update(self, boxes: list[tuple], probs: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        pairs = sorted(
+            ((iou(t.box, b), tid, j) for tid, t in self.tracks.items() for j, b in enumerate(boxes)), reverse=True
+        )
+        assigned: dict[int, int] = {}
+        used: set[int] = set()
+        for score, tid, j in pairs:
+            if score < self.min_iou:
+                break
+            if tid not in used and j not in assigned:
+                assigned[j] = tid
+                used.add(tid)
+        out = []
+        for j, box in enumerate(boxes):
+            tid = assigned.get(j)
+            if tid is None:
+                tid, self.next_id = self.next_id, self.next_id + 1
+                self.tracks[tid] = _Track(box, probs[j].copy())
+            else:
+                t = self.tracks[tid]
+                t.probs = self.smoothing * t.probs + (1 - self.smoothing) * probs[j]
+                t.box, t.missed = box, 0
+            out.append((tid, self.tracks[tid].probs))
+        seen = {tid for tid, _ in out}
+        for tid in list(self.tracks):
+            if tid not in seen:
+                self.tracks[tid].missed += 1
+                if self.tracks[tid].missed > self.max_missed:
+                    del self.tracks[tid]
+        return out
+
+
+def track_stream(
+    recognizer: Recognizer, stream: Iterable[np.ndarray], tracker: Tracker, detect_every: int = 5
+) -> Iterator[tuple[np.ndarray, list[Face]]]:
+    """Each RGB frame with its faces: track ids and smoothed probabilities.
+
+    The whole frame is searched every ``detect_every`` frames (and whenever no face is being tracked);
+    in between, only the neighbourhood of each tracked face is (see :func:`ferkit.faces.detect.detect_near`)."""
+    for i, rgb in enumerate(stream):
+        live = [t.box for t in tracker.tracks.values() if t.missed == 0]
+        if detect_every > 1 and live and i % detect_every:
+            gray = to_gray(rgb)
+            dets = detect_near(recognizer.detector, gray, live)
+        else:
+            gray, dets = recognizer.detect(rgb)
+        probs = recognizer.predict_faces(recognizer.crop(gray, dets))
+        tracked = tracker.update([d.box for d in dets], probs)
+        smoothed = np.stack([p for _, p in tracked]) if tracked else probs
+        yield rgb, recognizer.faces(dets, smoothed, [tid for tid, _ in tracked])
+
+
+def process_video(
+    recognizer: Recognizer,
+    path: str | os.PathLike,
+    *,
+    sample_fps: float | None = None,
+    smoothing: float = 0.6,
+    annotate_to: str | os.PathLike | None = None,
+    detect_every: int = 5,
+    on_frame: Callable[[int, int], None] | None = None,
+) -> VideoResult:
+    """Run on a video file: faces per sampled frame, a summary, optionally an annotated copy. Raises
+    :class:`ImageError` for a file that is not a readable video."""
+    from .annotate import draw_faces
+
+    with Video(path) as video:
+        step = max(1, round(video.fps / sample_fps)) if sample_fps else 1
+        writer = None
+        if annotate_to is not None:
+            writer = cv2.VideoWriter(str(annotate_to), cv2.VideoWriter_fourcc(*"mp4v"), video.fps / step, video.size)
+        indices: list[int] = []
+
+        def sampled() -> Iterator[np.ndarray]:
+            for index, rgb in video.frames(step):
+                indices.append(index)
+                if on_frame:
+                    on_frame(index + 1, video.frame_count)
+                yield rgb
+
+        result = VideoResult(path=str(path))
+        try:
+            for rgb, faces in track_stream(recognizer, sampled(), Tracker(smoothing=smoothing), detect_every):
+                result.frames += [FrameFace(indices[-1], round(indices[-1] / video.fps, 3), f) for f in faces]
+                if writer is not None:
+                    writer.write(cv2.cvtColor(draw_faces(rgb, faces), cv2.COLOR_RGB2BGR))
+        finally:
+            if writer is not None:
+                writer.release()
+    if not indices:
+        raise ImageError(f"{path}: no frames could be read", "bad_video")
+    rows = [f.to_dict() for f in result.frames]
+    result.summary = summarize(rows, recognizer.classes, len(indices), video.fps, step)
+    if not rows:
+        result.status, result.error = "no_face", f"{path}: no face found in any sampled frame"
+    return result
+
+
+def summarize(rows: list[dict], classes: tuple[str, ...], n_frames: int, fps: float, step: int) -> dict:
+    """Per-video and per-track mean probabilities and dominant expressions."""
+    tracks: dict[int, list[dict]] = {}
+    for r in rows:
+        tracks.setdefault(r["track_id"], []).append(r)
+
+    def mean_probs(rs: list[dict]) -> dict[str, float]:
+        return {c: round(float(np.mean([r["probs"][c] for r in rs])), 4) for c in classes} if rs else {}
+
+    per_track = {}
+    for tid, rs in tracks.items():
+        mp = mean_probs(rs)
+        per_track[str(tid)] = {
+            "frames": len(rs),
+            "first_s": rs[0]["time_s"],
+            "last_s": rs[-1]["time_s"],
+            "dominant": max(mp, key=mp.get),
+            "mean_probs": mp,
+        }
+    overall = mean_probs(rows)
+    return {
+        "frames_sampled": n_frames,
+        "fps": round(fps, 3),
+        "sample_every": step,
+        "frames_with_faces": len({r["frame"] for r in rows}),
+        "faces": len(rows),
+        "tracks": per_track,
+        "dominant": max(overall, key=overall.get) if overall else None,
+        "mean_probs": overall,
+    }

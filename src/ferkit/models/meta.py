@@ -1,0 +1,103 @@
+"""Checkpoint files without torch: where they are, and the plain JSON metadata in their header.
+
+A ferkit checkpoint is one ``.safetensors`` file whose header carries JSON metadata (architecture and
+its arguments, class names, preprocessing, calibration, metrics), so inference needs no flags and
+nothing is ever unpickled. Shipped models live in the package's ``weights/`` folder, each as
+``NAME.safetensors`` (for PyTorch) and ``NAME.onnx`` (for ONNX Runtime, with the same metadata).
+This module reads both with numpy and safetensors alone, so an install without torch can use them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib import resources
+from pathlib import Path
+
+FORMAT = "ferkit-checkpoint"
+FORMAT_VERSION = 1
+META_KEY = "ferkit"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that is missing, unreadable or not a ferkit checkpoint."""
+
+
+def weights_dir() -> Path:
+    """The package folder that holds the shipped models."""
+    return Path(str(resources.files("ferkit") / "weights"))
+
+
+def shipped_models() -> dict[str, Path]:
+    """Models that ship inside the package, by name (their ``.safetensors`` file)."""
+    root = weights_dir()
+    return {p.name[: -len(".safetensors")]: p for p in sorted(root.glob("*.safetensors"))} if root.is_dir() else {}
+
+
+def resolve_weights(spec: str | os.PathLike) -> Path:
+    """A checkpoint path (``.safetensors`` or ``.onnx``), a run directory (its ``best.safetensors``) or a
+    shipped model name."""
+    path = Path(spec)
+    if path.is_dir():
+        path = path / "best.safetensors"
+    if path.is_file():
+        return path
+    shipped = shipped_models()
+    if str(spec) in shipped:
+        return shipped[str(spec)]
+    hint = f"; shipped models: {', '.join(shipped)}" if shipped else ""
+    raise CheckpointError(f"{spec}: no such checkpoint file{hint}")
+
+
+def shipped_onnx(path: Path) -> Path | None:
+    """The ``.onnx`` twin of a shipped ``.safetensors`` model, if it ships one."""
+    twin = path.with_suffix(".onnx")
+    return twin if path.parent == weights_dir() and twin.is_file() else None
+
+
+def check_meta(meta: object, path: Path | str) -> dict:
+    """The metadata if it is a ferkit checkpoint's, else a :class:`CheckpointError` naming the file."""
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a ferkit checkpoint")
+    for key, kind in (("model", str), ("classes", list), ("preprocess", dict)):
+        if not isinstance(meta.get(key), kind):
+            raise CheckpointError(f"{path}: metadata field {key!r} is missing or not a {kind.__name__}")
+    return meta
+
+
+def read_meta(spec: str | os.PathLike) -> dict:
+    """The JSON metadata of a checkpoint (``.safetensors`` or ``.onnx``), without loading the weights."""
+    path = resolve_weights(spec)
+    if path.suffix == ".onnx":
+        return read_onnx_meta(path)
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="numpy") as fh:
+            header = fh.metadata() or {}
+    except Exception as exc:  # safetensors raises its own error types for corrupt headers
+        raise CheckpointError(f"{path}: not a readable safetensors file ({exc})") from exc
+    if META_KEY not in header:
+        raise CheckpointError(f"{path}: a safetensors file without ferkit metadata")
+    return check_meta(_json(header[META_KEY], path), path)
+
+
+def read_onnx_meta(path: Path) -> dict:
+    """The ferkit metadata that ``ferkit export`` stores in an ONNX model (read with ONNX Runtime)."""
+    import onnxruntime as ort
+
+    try:
+        sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own error types for bad files
+        raise CheckpointError(f"{path}: not a readable ONNX model ({exc})") from exc
+    raw = sess.get_modelmeta().custom_metadata_map.get(META_KEY)
+    if raw is None:
+        raise CheckpointError(f"{path}: an ONNX model without ferkit metadata (export it with `ferkit export`)")
+    return check_meta(_json(raw, path), path)
+
+
+def _json(text: str, path: Path) -> object:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise CheckpointError(f"{path}: metadata is not valid JSON ({exc})") from None

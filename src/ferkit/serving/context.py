@@ -1,0 +1,59 @@
+"""What one app holds: its recognizer, its limits, the gate that bounds concurrent inference, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from ..inference.pipeline import Recognizer
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-request limits of the service (a client cannot raise them)."""
+
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_pixels: int = 25_000_000
+    max_batch: int = 16
+    timeout_s: float = 30.0
+    max_concurrency: int = 2
+
+
+@dataclass
+class Metrics:
+    """Prometheus metrics of one app (its own registry, so several apps in one process do not clash)."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.requests = Counter("ferkit_requests_total", "HTTP requests", ["path", "status"], registry=self.registry)
+        self.latency = Histogram(
+            "ferkit_request_seconds",
+            "Request latency",
+            ["path"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
+        self.faces = Counter("ferkit_faces_total", "Faces processed", registry=self.registry)
+
+
+@dataclass
+class ServiceContext:
+    recognizer: Recognizer
+    limits: Limits
+    metrics: Metrics = field(default_factory=Metrics)
+
+    def __post_init__(self) -> None:
+        self.gate = asyncio.Semaphore(self.limits.max_concurrency)
+        meta = self.recognizer.classifier.meta
+        self.model_info = {
+            "name": meta.get("name", "default"),
+            "architecture": meta.get("model"),
+            "classes": list(self.recognizer.classes),
+            "metrics": meta.get("metrics", {}),
+            "temperature": self.recognizer.classifier.temperature,
+            "backend": self.recognizer.classifier.backend,
+            "detector": self.recognizer.detector.name,
+        }

@@ -1,0 +1,92 @@
+"""Reading images out of requests — multipart files, JSON with base64, or a raw image body — and
+decoding them with the pipeline's one decoder under the service's limits."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+import numpy as np
+from fastapi import Request
+
+from ..inference.decode import ImageError, load_image
+from .context import Limits
+from .errors import ApiError
+
+ALLOWED_TYPES = {"image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff", "image/gif"}
+_STATUS = {"too_large": 413, "too_many_pixels": 413}
+
+
+def decode_upload(data: bytes, limits: Limits, name: str = "image") -> np.ndarray:
+    """Bytes of an uploaded image → uint8 RGB, or an :class:`ApiError` saying what is wrong."""
+    try:
+        return load_image(data, name=name, max_pixels=limits.max_pixels, max_bytes=limits.max_upload_bytes)
+    except ImageError as exc:
+        raise ApiError(_STATUS.get(exc.code, 422), exc.code, str(exc)) from None
+
+
+def _b64(value: object, name: str) -> bytes:
+    if not isinstance(value, str):
+        raise ApiError(422, "bad_request", f"{name}: expected a base64 string")
+    if value.startswith("data:"):
+        value = value.split(",", 1)[-1]
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(422, "bad_base64", f"{name}: not valid base64") from None
+
+
+async def _multipart(request: Request, limits: Limits) -> list[tuple[str, bytes]]:
+    form = await request.form(max_files=limits.max_batch + 1)
+    uploads = [v for _, v in form.multi_items() if hasattr(v, "read")]
+    if not uploads:
+        raise ApiError(422, "no_file", "multipart body has no file part (send the image as 'file')")
+    out = []
+    for up in uploads:
+        if up.content_type and up.content_type.lower() not in ALLOWED_TYPES | {"application/octet-stream"}:
+            raise ApiError(
+                415, "unsupported_type", f"{up.filename}: content type {up.content_type} is not an accepted image type"
+            )
+        out.append((up.filename or "image", await up.read(limits.max_upload_bytes + 1)))
+    return out
+
+
+async def _json_images(request: Request, many: bool) -> list[tuple[str, bytes]]:
+    try:
+        body = json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(400, "bad_json", "request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(422, "bad_request", "JSON body must be an object")
+    if many:
+        items = body.get("images")
+        if not isinstance(items, list):
+            raise ApiError(422, "bad_request", 'JSON body needs "images": [base64, ...]')
+        return [(f"images[{i}]", _b64(v, f"images[{i}]")) for i, v in enumerate(items)]
+    if "image" not in body:
+        raise ApiError(422, "bad_request", 'JSON body needs "image": base64')
+    return [("image", _b64(body["image"], "image"))]
+
+
+async def read_images(request: Request, limits: Limits, many: bool) -> list[tuple[str, bytes]]:
+    """``(name, bytes)`` of each image in the request, checked for count and content type."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "multipart/form-data":
+        out = await _multipart(request, limits)
+    elif ctype == "application/json":
+        out = await _json_images(request, many)
+    elif ctype in ALLOWED_TYPES:
+        out = [("image", await request.body())]
+    else:
+        raise ApiError(
+            415,
+            "unsupported_type",
+            f"content type {ctype or '(none)'} not accepted; send multipart/form-data, JSON or an image",
+        )
+    if not out:
+        raise ApiError(422, "no_images", "no images in the request")
+    most = limits.max_batch if many else 1
+    if len(out) > most:
+        raise ApiError(413, "too_many_images", f"{len(out)} images; at most {most}")
+    return out

@@ -1,0 +1,88 @@
+"""``TrainConfig``: everything that decides a training run, read from a ``.toml``/``.json`` recipe and
+overridden by flags; saved as ``config.json`` beside the checkpoint. No torch here, so the CLI's parser
+can list every field as a flag without importing it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: The names of :data:`ferkit.transforms.augment.AUGMENT_PRESETS` (a test keeps them in step).
+AUGMENT_NAMES = ("none", "light", "default", "strong")
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run. Saved as ``config.json`` beside the checkpoint."""
+
+    data: str = ""
+    out: str = "runs/ferkit"
+    model: str = "resnet-compact"
+    model_args: dict = field(default_factory=dict)
+    classes: str | None = None  # e.g. "happy,sad,neutral"; None = all seven
+    image_size: int = 48
+    epochs: int = 30
+    batch_size: int = 128
+    optimizer: str = "sgd"  # sgd | adamw
+    lr: float = 0.05
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 5e-4
+    schedule: str = "cosine"  # cosine | plateau | step | constant
+    warmup_epochs: float = 1.0
+    label_smoothing: float = 0.1
+    class_weighting: str = "none"  # none | balanced | sqrt  (loss weights from train class counts)
+    sampler: str = "shuffle"  # shuffle | balanced  (balanced: classes drawn equally often)
+    augment: str = "default"  # a key of transforms.AUGMENT_PRESETS
+    mixup: float = 0.0  # Beta(alpha, alpha) mixup strength; 0 = off
+    patience: int = 0  # early stopping after this many epochs without a better val accuracy; 0 = off
+    seed: int = 0
+    val_fraction: float = 0.1
+    drop_duplicates: str = "none"  # none | cross-split | all
+    skip_bad: bool = False
+    max_train: int = 0  # a stratified slice of train for quick runs; 0 = all
+    max_val: int = 0
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    amp: bool = False  # bf16 autocast on CUDA
+    threads: int = 0  # CPU threads; 0 = torch's default
+    init_from: str | None = None  # fine-tuning: a checkpoint or shipped model name to start from
+    freeze_backbone: bool = False  # fine-tuning: train only the classifier head
+    open_classes: bool = False  # class folders that name no known expression become classes of their own
+    teacher: str | None = None  # distillation: checkpoint(s) or shipped name(s), comma-separated = ensemble
+    distill_alpha: float = 0.5  # weight of the teacher's loss; the label loss gets 1 - alpha
+    distill_temperature: float = 4.0
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides) -> TrainConfig:
+        """Read a ``.toml`` or ``.json`` config; ``overrides`` (e.g. from the CLI) win."""
+        path = Path(path)
+        text = path.read_text()
+        raw = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+        raw = raw.get("train", raw)
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(raw) - known
+        if unknown:
+            raise ValueError(f"{path}: unknown config keys {sorted(unknown)}")
+        raw.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**raw)
+
+    def validate(self) -> None:
+        choices = {
+            "optimizer": ("sgd", "adamw"),
+            "schedule": ("cosine", "plateau", "step", "constant"),
+            "class_weighting": ("none", "balanced", "sqrt"),
+            "sampler": ("shuffle", "balanced"),
+            "augment": AUGMENT_NAMES,
+        }
+        for key, allowed in choices.items():
+            if getattr(self, key) not in allowed:
+                raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {getattr(self, key)!r}")
+        if not self.data:
+            raise ValueError("no training data given (--data)")
+        if self.epochs < 1 or self.batch_size < 2:
+            raise ValueError("epochs must be >= 1 and batch_size >= 2")
+        if not 0 <= self.distill_alpha <= 1 or self.distill_temperature <= 0:
+            raise ValueError("distill_alpha must be in [0, 1] and distill_temperature > 0")

@@ -1,0 +1,431 @@
+"""Training: one config in, a run directory out.
+
+A run directory holds ``config.json`` (the resolved config), ``metrics.csv`` and ``curves.png`` (one row
+and point per epoch), ``best.safetensors`` (the checkpoint chosen on validation accuracy only) and
+``state/`` (weights and optimizer state after the last finished epoch, for ``--resume``).
+
+The loop is plain PyTorch rather than Lightning: Lightning's checkpoints are pickles and our format is
+safetensors plus JSON, its resume would not be bit-exact with our seeded batch order, and the loop
+itself is shorter than the callbacks needed to bend Lightning to both. Resume is exact because the
+batch order, augmentation and dropout of epoch ``e`` are all seeded from ``(seed, e)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..data.cache import source_fingerprint
+from ..data.dataset import FERDataset, load_dataset, stratified_slice
+from ..evaluation.logits import predict_logits
+from ..evaluation.metrics import classification_report
+from ..evaluation.plots import training_curves
+from ..models.checkpoint import save_checkpoint
+from ..models.registry import count_parameters, get_model
+from ..probs import softmax
+from ..transforms.augment import AUGMENT_PRESETS, Augment
+from ..transforms.preprocess import Preprocess
+from .config import TrainConfig
+from .distill import Teacher, distillation_loss
+from .distributed import distributed_setup, resolve_device
+from .schedule import class_weights, lr_at, make_optimizer
+from .state import load_state, save_state
+from .warmstart import init_from
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    best_checkpoint: Path
+    best_val_acc: float
+    best_epoch: int
+    epochs_run: int
+    history: list[dict]
+
+
+@dataclass
+class _Run:
+    """Everything one run holds while it trains."""
+
+    cfg: TrainConfig
+    out: Path
+    device: torch.device
+    rank: int
+    world: int
+    train_set: FERDataset
+    val_set: FERDataset
+    preprocess: Preprocess
+    augment: Augment | None
+    model: torch.nn.Module
+    net: torch.nn.Module
+    opt: torch.optim.Optimizer
+    teacher: Teacher | None
+    class_weights: torch.Tensor | None
+    sample_p: torch.Tensor | None
+    batch_size: int
+    steps_per_epoch: int
+    data_hash: str
+    info: dict = field(default_factory=dict)
+
+    @property
+    def main_process(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def state_dir(self) -> Path:
+        return self.out / "state"
+
+
+def train(
+    cfg: TrainConfig,
+    *,
+    resume: bool = False,
+    resume_epochs: int | None = None,
+    progress: bool | None = None,
+    on_epoch: Callable[[int, dict], None] | None = None,
+) -> TrainResult:
+    """Train a model as ``cfg`` says.
+
+    With ``resume``, continue the run in ``cfg.out`` exactly as it would have gone on, using the config
+    saved there (``resume_epochs`` may lengthen it). ``on_epoch(epoch, metrics_row)`` is called after each
+    epoch's checkpoint (hyper-parameter search prunes through it by raising).
+    """
+    run = _setup(_resolve_config(cfg, resume, resume_epochs), resume)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("[bold]epoch {task.fields[epoch]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]:.3f}"),
+        TimeRemainingColumn(),
+        disable=not (sys.stderr.isatty() if progress is None else progress),
+        transient=True,
+    )
+    with bar:
+        for epoch in range(run.info["epoch"], run.cfg.epochs):
+            row = _train_epoch(run, epoch, bar)
+            improved = _validate_and_select(run, epoch, row)
+            _end_epoch(run, epoch, row, improved)
+            if on_epoch is not None:
+                on_epoch(epoch + 1, row)
+            if run.cfg.patience and run.info["bad_epochs"] >= run.cfg.patience:
+                log.info("early stop: no better validation accuracy for %d epochs", run.cfg.patience)
+                break
+    return _finish(run)
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def _resolve_config(cfg: TrainConfig, resume: bool, resume_epochs: int | None) -> TrainConfig:
+    """The config to run: the given one, or for ``resume`` the one saved in the run directory."""
+    out = Path(cfg.out)
+    if resume:
+        if not (out / "state" / "last.json").exists():
+            raise FileNotFoundError(f"{out}: nothing to resume (no state/last.json)")
+        cfg = TrainConfig(**json.loads((out / "config.json").read_text()))
+        if resume_epochs:
+            cfg.epochs = resume_epochs
+    elif (out / "state" / "last.json").exists():
+        raise FileExistsError(f"{out}: already holds a run; use --resume to continue it or choose another --out")
+    cfg.validate()
+    return cfg
+
+
+def _load_splits(cfg: TrainConfig) -> tuple[FERDataset, FERDataset]:
+    data = load_dataset(
+        cfg.data,
+        classes=cfg.classes,
+        image_size=cfg.image_size,
+        val_fraction=cfg.val_fraction,
+        seed=cfg.seed,
+        skip_bad=cfg.skip_bad,
+        drop_duplicates=cfg.drop_duplicates,
+        open_classes=cfg.open_classes,
+    )
+    train_set = stratified_slice(data.split("train"), cfg.max_train, cfg.seed)
+    val_set = stratified_slice(data.split("val"), cfg.max_val, cfg.seed)
+    if len(train_set) < 2 or len(val_set) == 0:
+        raise ValueError(f"{cfg.data}: need training and validation images (got {len(train_set)}/{len(val_set)})")
+    return train_set, val_set
+
+
+def _setup(cfg: TrainConfig, resume: bool) -> _Run:
+    """Data, model, optimizer and loss weights for a run; restores the state when resuming."""
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    rank, world, device = distributed_setup(resolve_device(cfg.device))
+    torch.manual_seed(cfg.seed)
+    train_set, val_set = _load_splits(cfg)
+    classes = train_set.classes
+    preprocess = Preprocess(image_size=cfg.image_size)
+    model = get_model(cfg.model, num_classes=len(classes), image_size=cfg.image_size, **cfg.model_args).to(device)
+    if cfg.init_from:
+        init_from(model, cfg.init_from, classes, cfg.freeze_backbone)
+    weights = class_weights(train_set.labels, len(classes), cfg.class_weighting)
+    sample_p = None
+    if cfg.sampler == "balanced":
+        counts = np.bincount(train_set.labels, minlength=len(classes))
+        sample_p = torch.tensor(1.0 / np.maximum(counts[train_set.labels], 1), dtype=torch.float64)
+    bs = min(cfg.batch_size, len(train_set))
+    run = _Run(
+        cfg=cfg,
+        out=Path(cfg.out),
+        device=device,
+        rank=rank,
+        world=world,
+        train_set=train_set,
+        val_set=val_set,
+        preprocess=preprocess,
+        augment=AUGMENT_PRESETS[cfg.augment],
+        model=model,
+        # Under torchrun, DDP averages gradients across processes; each rank trains on its own slice
+        # of the same seeded order, so a global batch is world × batch_size.
+        net=torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model,
+        opt=make_optimizer(cfg, model),
+        teacher=Teacher(cfg.teacher, classes, preprocess, device) if cfg.teacher else None,
+        class_weights=weights.to(device) if weights is not None else None,
+        sample_p=sample_p,
+        batch_size=bs,
+        steps_per_epoch=max(1, len(train_set) // (bs * world)),
+        data_hash=source_fingerprint(Path(cfg.data))[:16],
+    )
+    _start_or_resume(run, resume)
+    return run
+
+
+def _start_or_resume(run: _Run, resume: bool) -> None:
+    run.info = {
+        "epoch": 0,
+        "best_val_acc": -1.0,
+        "best_epoch": 0,
+        "bad_epochs": 0,
+        "plateau_factor": 1.0,
+        "plateau_best": -1.0,
+        "history": [],
+        "train_seconds": 0.0,
+    }
+    if resume:
+        run.info = load_state(run.state_dir, run.model, run.opt, run.device)
+        log.info("resuming %s at epoch %d", run.out, run.info["epoch"] + 1)
+    elif run.main_process:
+        run.out.mkdir(parents=True, exist_ok=True)
+        (run.out / "config.json").write_text(json.dumps(asdict(run.cfg), indent=2))
+    log.info(
+        "training %s (%.2fM params) on %d images, validating on %d, %s, device %s",
+        run.cfg.model,
+        count_parameters(run.model) / 1e6,
+        len(run.train_set),
+        len(run.val_set),
+        ",".join(run.train_set.classes),
+        run.device,
+    )
+
+
+# --------------------------------------------------------------------------- one epoch
+
+
+def _epoch_order(run: _Run, gen: torch.Generator) -> torch.Tensor:
+    n = len(run.train_set)
+    if run.sample_p is None:
+        return torch.randperm(n, generator=gen)
+    return torch.multinomial(
+        run.sample_p, run.steps_per_epoch * run.batch_size * run.world, replacement=True, generator=gen
+    )
+
+
+def _batch_loss(
+    run: _Run, x: torch.Tensor, y: torch.Tensor, gen: torch.Generator, mix_rng: np.random.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The loss of one (augmented, possibly mixed) batch: labels, mixup partner, teacher."""
+    cfg = run.cfg
+    lam, perm = 1.0, None
+    if cfg.mixup > 0:
+        lam = float(mix_rng.beta(cfg.mixup, cfg.mixup))
+        perm = torch.randperm(len(x), generator=gen).to(run.device)
+        x = lam * x + (1 - lam) * x[perm]
+    amp = torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=cfg.amp and run.device.type == "cuda")
+    with amp:
+        logits = run.net(x)
+        loss = F.cross_entropy(logits.float(), y, weight=run.class_weights, label_smoothing=cfg.label_smoothing)
+        if perm is not None:
+            loss = lam * loss + (1 - lam) * F.cross_entropy(
+                logits.float(), y[perm], weight=run.class_weights, label_smoothing=cfg.label_smoothing
+            )
+        if run.teacher is not None:
+            loss = (1 - cfg.distill_alpha) * loss + cfg.distill_alpha * distillation_loss(
+                logits.float(), run.teacher(x), cfg.distill_temperature
+            )
+    return loss, logits
+
+
+def _train_epoch(run: _Run, epoch: int, bar) -> dict:
+    """One pass over the seeded batch order of ``epoch``; returns the epoch's training figures."""
+    t0 = time.time()
+    epoch_seed = run.cfg.seed * 100_003 + epoch
+    gen = torch.Generator().manual_seed(epoch_seed)
+    torch.manual_seed(epoch_seed)  # dropout
+    order = _epoch_order(run, gen)
+    x_all, y_all = torch.from_numpy(run.train_set.images), torch.from_numpy(run.train_set.labels)
+    total_steps = run.steps_per_epoch * run.cfg.epochs
+    run.model.train()
+    task = bar.add_task("train", total=run.steps_per_epoch, epoch=epoch + 1, loss=0.0)
+    loss_sum = correct = seen = 0.0
+    for step in range(run.steps_per_epoch):
+        first = (step * run.world + run.rank) * run.batch_size
+        idx = order[first : first + run.batch_size]
+        x = run.preprocess.torch(x_all[idx]).to(run.device, non_blocking=True)
+        y = y_all[idx].to(run.device, non_blocking=True)
+        if run.augment is not None:
+            x = run.augment(x, gen)
+        for g in run.opt.param_groups:
+            g["lr"] = lr_at(
+                run.cfg,
+                epoch * run.steps_per_epoch + step,
+                total_steps,
+                run.steps_per_epoch,
+                run.info["plateau_factor"],
+            )
+        loss, logits = _batch_loss(run, x, y, gen, np.random.default_rng(epoch_seed * 7919 + step))
+        run.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        run.opt.step()
+        loss_sum += loss.item() * len(y)
+        correct += float((logits.argmax(1) == y).sum())
+        seen += len(y)
+        bar.update(task, advance=1, loss=loss_sum / seen)
+    bar.remove_task(task)
+    return {
+        "epoch": epoch + 1,
+        "lr": run.opt.param_groups[0]["lr"],
+        "train_loss": loss_sum / seen,
+        "train_acc": correct / seen,
+        "started": t0,
+        "seen": seen,
+    }
+
+
+# --------------------------------------------------------------------------- validation, selection, checkpoints
+
+
+def _validate_and_select(run: _Run, epoch: int, row: dict) -> bool:
+    """Score the validation split, keep the best checkpoint by its accuracy (nothing else is ever used to
+    choose), and step the plateau schedule. Completes ``row``; returns whether this epoch is the best."""
+    probs = softmax(predict_logits(run.model, run.val_set.images, run.preprocess, device=run.device))
+    rep = classification_report(run.val_set.labels, probs, run.val_set.classes)
+    seconds, seen = time.time() - row.pop("started"), row.pop("seen")
+    row.update(
+        val_loss=rep["nll"],
+        val_acc=rep["accuracy"],
+        val_macro_f1=rep["macro_f1"],
+        seconds=round(seconds, 2),
+        images_per_s=round(seen / seconds, 1),
+    )
+    info = run.info
+    info["train_seconds"] += seconds
+    info["history"].append(row)
+    improved = rep["accuracy"] > info["best_val_acc"]
+    if improved:
+        info.update(best_val_acc=rep["accuracy"], best_epoch=epoch + 1, bad_epochs=0)
+        if run.main_process:
+            _save_best(run, epoch, rep)
+    else:
+        info["bad_epochs"] += 1
+    if run.cfg.schedule == "plateau":
+        if rep["accuracy"] > info["plateau_best"] + 1e-4:
+            info.update(plateau_best=rep["accuracy"], plateau_bad=0)
+        else:
+            info["plateau_bad"] = info.get("plateau_bad", 0) + 1
+            if info["plateau_bad"] >= 3:
+                info.update(plateau_factor=info["plateau_factor"] * 0.5, plateau_bad=0)
+    return improved
+
+
+def _save_best(run: _Run, epoch: int, rep: dict) -> None:
+    cfg = run.cfg
+    save_checkpoint(
+        run.out / "best.safetensors",
+        run.model,
+        model_name=cfg.model,
+        model_args=cfg.model_args,
+        classes=run.train_set.classes,
+        preprocess=run.preprocess,
+        name=run.out.name,
+        metrics={"val_acc": rep["accuracy"], "val_macro_f1": rep["macro_f1"], "epoch": epoch + 1},
+        train={
+            "config": asdict(cfg),
+            "data_sha256_16": run.data_hash,
+            "train_images": len(run.train_set),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "torch": torch.__version__,
+            "device": str(run.device),
+        },
+    )
+
+
+def _end_epoch(run: _Run, epoch: int, row: dict, improved: bool) -> None:
+    """Write the epoch's metrics, curves and resume state, and log one line."""
+    run.info["epoch"] = epoch + 1
+    if run.main_process:
+        _write_metrics(run.out, run.info["history"])
+        save_state(run.state_dir, run.model, run.opt, run.info)
+    log.info(
+        "epoch %d/%d  loss %.3f  train %.3f  val %.4f  f1 %.3f  %s %.0fs (%.0f img/s)",
+        epoch + 1,
+        run.cfg.epochs,
+        row["train_loss"],
+        row["train_acc"],
+        row["val_acc"],
+        row["val_macro_f1"],
+        "*" if improved else " ",
+        row["seconds"],
+        row["images_per_s"],
+    )
+
+
+def _write_metrics(out: Path, history: list[dict]) -> None:
+    with open(out / "metrics.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(history[0]))
+        w.writeheader()
+        w.writerows(history)
+    training_curves(history, out / "curves.png")
+
+
+def _finish(run: _Run) -> TrainResult:
+    info = run.info
+    summary = {
+        "best_val_acc": info["best_val_acc"],
+        "best_epoch": info["best_epoch"],
+        "epochs_run": info["epoch"],
+        "train_seconds": round(info["train_seconds"], 1),
+        "params": count_parameters(run.model),
+    }
+    if run.main_process:
+        (run.out / "summary.json").write_text(json.dumps(summary, indent=2))
+    if run.world > 1:
+        checksum = float(sum(p.detach().double().sum() for p in run.model.parameters()))
+        log.info("rank %d/%d finished; parameter checksum %.10e", run.rank, run.world, checksum)
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
+    return TrainResult(
+        run_dir=run.out,
+        best_checkpoint=run.out / "best.safetensors",
+        best_val_acc=info["best_val_acc"],
+        best_epoch=info["best_epoch"],
+        epochs_run=info["epoch"],
+        history=info["history"],
+    )

@@ -1,0 +1,21 @@
+"""``ferkit data report`` as a user runs it."""
+
+from __future__ import annotations
+
+import json
+
+from ferkit.cli import main
+
+
+def test_data_report_json_and_grid(fer_slice_zip, tmp_path, capsys):
+    assert main(["data", "report", str(fer_slice_zip), "--json", "--grid", str(tmp_path / "g.png")]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["total"] == 630 and rep["counts"]["val"]["disgust"] == 30
+    assert rep["imbalance_ratio"] == 1.0 and "groups_across_splits" in rep["duplicates"]
+    assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_data_report_table_on_synthetic_data(synthetic_dir, capsys):
+    assert main(["data", "report", str(synthetic_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "350 images" in out and "imbalance (largest/smallest train class): 1.0x" in out

@@ -1,0 +1,30 @@
+"""``data_report`` and ``class_grid``: counts, imbalance, duplicates, blanks, a picture."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ferkit.data.dataset import load_dataset
+from ferkit.data.report import class_grid, data_report
+
+
+def test_report_finds_planted_duplicates_and_blanks(synthetic_dir, tmp_path):
+    from dataclasses import replace
+
+    data = load_dataset(synthetic_dir, cache=False)
+    images = data.images.copy()
+    train_idx, test_idx = np.flatnonzero(data.splits == "train"), np.flatnonzero(data.splits == "test")
+    images[train_idx[0]] = images[test_idx[0]]  # a train image repeated in test
+    images[train_idx[1]] = 128  # a blank image
+    rep = data_report(replace(data, images=images))
+    assert rep["total"] == 350 and rep["imbalance_ratio"] == 1.0
+    assert rep["duplicates"]["groups_across_splits"] == 1 and rep["blank_images"]["count"] == 1
+    out = class_grid(data, tmp_path / "grid.png")
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_full_fer2013_report(fer_data):
+    rep = data_report(fer_data)
+    d = rep["duplicates"]
+    assert d["groups_across_splits"] > 100 and d["groups_with_conflicting_labels"] > 10
+    assert rep["blank_images"]["count"] >= 1 and 15 < rep["imbalance_ratio"] < 18

@@ -1,0 +1,36 @@
+"""Classifier backends: ONNX Runtime (default, no torch) and PyTorch agree; every weights form loads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ferkit.inference.backends import load_classifier
+from ferkit.models.meta import CheckpointError
+
+
+def test_shipped_default_runs_on_onnx_runtime(fer_data):
+    clf = load_classifier("default")
+    assert clf.backend == "onnx" and clf.classes[3] == "happy" and clf.temperature > 0
+    probs = clf.probs(fer_data.split("test").images[:100])
+    assert probs.shape == (100, 7) and np.allclose(probs.sum(1), 1, atol=1e-5)
+
+
+def test_onnx_and_torch_agree(tiny_ckpt, tiny_onnx):
+    faces = np.random.default_rng(0).integers(0, 256, (300, 48, 48), dtype=np.uint8)
+    onnx, torch_ = load_classifier("default", "onnx"), load_classifier("default", "torch")
+    np.testing.assert_allclose(onnx.probs(faces), torch_.probs(faces), atol=1e-4)
+    tiny = [load_classifier(w, b) for w, b in ((tiny_ckpt, "torch"), (tiny_ckpt, "onnx"), (tiny_onnx, "onnx"))]
+    ref = tiny[0].probs(faces)
+    for clf in tiny[1:]:
+        np.testing.assert_allclose(clf.probs(faces), ref, atol=1e-4)
+
+
+def test_bad_backend_and_weights(tiny_onnx):
+    with pytest.raises(ValueError, match="unknown backend 'tf'"):
+        load_classifier("default", "tf")
+    with pytest.raises(CheckpointError, match="no such checkpoint"):
+        load_classifier("missing.safetensors")
+    with pytest.raises(CheckpointError, match="an ONNX export; PyTorch needs the .safetensors"):
+        load_classifier(tiny_onnx, "torch")
+    assert load_classifier("default").probs([]).shape == (0, 7)

@@ -1,0 +1,77 @@
+"""Batch prediction: streaming output, resume after an interruption, chunks through one network batch."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+
+from ferkit.cli import main
+from ferkit.inference.batch import BatchJob, iter_inputs, predict_paths
+from ferkit.inference.pipeline import Recognizer
+
+
+@pytest.fixture()
+def crops(fer_slice_dir, tmp_path):
+    """60 real FER2013 face crops in nested folders."""
+    root = tmp_path / "crops"
+    for i, p in enumerate(sorted(fer_slice_dir.glob("test/*/*.jpg"))[:60]):
+        dest = root / f"part{i % 3}" / p.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(p, dest)
+    return root
+
+
+def test_interrupted_run_resumes_without_loss_or_repeats(crops, tmp_path, monkeypatch, capsys):
+    out, table = tmp_path / "res.jsonl", tmp_path / "res.csv"
+    argv = ["predict", str(crops), "--no-detect", "--jsonl", str(out), "--csv", str(table)]
+    real = Recognizer.predict_faces
+    calls = {"n": 0}
+
+    def dies_in_second_chunk(self, *a, **k):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise KeyboardInterrupt
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(Recognizer, "predict_faces", dies_in_second_chunk)
+    assert main(argv) == 130
+    monkeypatch.setattr(Recognizer, "predict_faces", real)
+    written = len(out.read_text().splitlines())
+    assert 0 < written < 60  # one chunk of images went through before the interrupt
+    with open(out, "a") as fh:
+        fh.write('{"path": "torn')  # killed in the middle of a write
+    assert main(argv) == 2  # refuses to overwrite or mix without --resume
+    assert "add --resume" in capsys.readouterr().err
+    assert main(argv + ["--resume"]) == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    paths = [r["path"] for r in lines]
+    assert len(paths) == 60 and len(set(paths)) == 60
+    assert {str(p) for p in crops.rglob("*.jpg")} == set(paths)
+    rows = list(csv.DictReader(open(table)))
+    assert len(rows) == 60 and len({r["path"] for r in rows}) == 60 and rows[0]["p_happy"]
+
+
+def test_chunks_share_one_network_call_and_keep_order(tiny_onnx, synthetic_dir, monkeypatch):
+    rec = Recognizer.from_pretrained(tiny_onnx, detector="none")
+    calls = []
+    real = Recognizer.predict_faces
+    monkeypatch.setattr(Recognizer, "predict_faces", lambda self, f: calls.append(len(f)) or real(self, f))
+    paths = list(iter_inputs([synthetic_dir / "test"]))
+    results = list(predict_paths(rec, paths, chunk=32))
+    assert [r.path for r in results] == [str(p) for p in paths] and calls == [32, 32, 32, 32, 12]
+
+
+def test_job_counts_and_refuses_to_mix_runs(tiny_onnx, synthetic_dir, tmp_path):
+    (tmp_path / "bad.png").write_bytes(b"no")
+    job = BatchJob([str(synthetic_dir / "test" / "happy"), str(tmp_path / "bad.png")], jsonl=str(tmp_path / "r.jsonl"))
+    results = list(job.run({"weights": str(tiny_onnx), "detector": "none"}))
+    assert job.total == 21 and len(results) == 21 and job.counts == {"ok": 20, "no_face": 0, "error": 1}
+    with pytest.raises(FileExistsError, match="add --resume"):
+        BatchJob([str(synthetic_dir)], jsonl=str(tmp_path / "r.jsonl"))
+    assert BatchJob([str(synthetic_dir / "test" / "happy")], jsonl=str(tmp_path / "r.jsonl"), resume=True).total == 0
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(ValueError, match="no images or videos found"):
+        BatchJob([str(tmp_path / "nothing")])

@@ -1,0 +1,86 @@
+"""The one pipeline on real photos: decode → detect → crop → classify → results, for every input kind."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ferkit.inference.decode import ImageError
+from ferkit.inference.pipeline import Recognizer
+
+from ..conftest import HOPPER_FACE, iou
+
+
+@pytest.fixture(scope="module")
+def rec() -> Recognizer:
+    return Recognizer.from_pretrained()
+
+
+def test_default_model_finds_grace_hopper(rec, hopper):
+    result = rec.predict(hopper)
+    assert len(result) == 1 and (result.width, result.height) == (512, 600) and result.status == "ok"
+    f = result[0]
+    assert iou(f.box, HOPPER_FACE) > 0.5
+    assert abs(sum(f.probs.values()) - 1) < 1e-4 and set(f.probs) == set(rec.classes)
+    assert f.label == max(f.probs, key=f.probs.get) and f.detector_score > 0
+    assert rec.info == {"model": "default", "backend": "onnx", "detector": "haar"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["rgb.jpg", "gray.png", "rgba.png", "photo.webp", "photo.bmp", "photo.tiff", "gray16.png", "exif_rotated.jpg"],
+)
+def test_every_format_and_mode(rec, photo_dir, hopper, name):
+    faces = rec.predict(photo_dir / name)
+    assert len(faces) == 1 and iou(faces[0].box, HOPPER_FACE) > 0.5
+    ref = rec.predict(hopper)[0]
+    # Same face, nearly the same probabilities whatever the file's format and mode.
+    assert max(abs(faces[0].probs[c] - ref.probs[c]) for c in rec.classes) < 0.15
+
+
+def test_every_input_kind_gives_the_same_faces(rec, photo_dir):
+    path = photo_dir / "rgb.jpg"
+    by_path = rec.predict(path).to_dict()["faces"]
+    assert rec.predict(path.read_bytes()).to_dict()["faces"] == by_path
+    assert rec.predict(Image.open(path)).to_dict()["faces"] == by_path
+    assert rec.predict(str(path)).path == str(path)
+
+
+def test_predict_many_batches_and_reports_bad_inputs(rec, photo_dir, bad_dir):
+    inputs = [photo_dir / "rgb.jpg", bad_dir / "truncated.jpg", photo_dir / "no_face.png", photo_dir / "gray.png"]
+    results = rec.predict_many(inputs)
+    assert [r.status for r in results] == ["ok", "error", "no_face", "ok"]
+    assert "truncated.jpg" in results[1].error and results[2].error.endswith("no face found")
+    with pytest.raises(ImageError, match="truncated.jpg"):
+        rec.predict(bad_dir / "truncated.jpg")
+
+
+def test_predict_faces_matches_evaluation(rec, fer_slice_zip):
+    """Crops through the inference API (ONNX, numpy preprocessing) give the probabilities of `ferkit evaluate`
+    (PyTorch, torch preprocessing)."""
+    pytest.importorskip("torch")
+    from ferkit.data.dataset import load_dataset
+    from ferkit.evaluation.evaluate import evaluate
+    from ferkit.models.checkpoint import load_checkpoint
+
+    data = load_dataset(fer_slice_zip).split("test")
+    np.testing.assert_allclose(
+        rec.predict_faces(data.images), evaluate(load_checkpoint("default"), data).probs, atol=1e-4
+    )
+
+
+def test_no_detect_uses_the_whole_crop(fer_slice_dir):
+    crops = sorted(fer_slice_dir.glob("test/happy/*.jpg"))[:5]
+    rec = Recognizer.from_pretrained(detector="none")
+    faces = [rec.predict(p) for p in crops]
+    assert all(len(f) == 1 and f[0].box == (0, 0, 48, 48) for f in faces)
+    assert sum(f[0].label == "happy" for f in faces) >= 3
+
+
+def test_tiny_model_on_synthetic_crops(tiny_onnx, synthetic_dir):
+    rec = Recognizer.from_pretrained(tiny_onnx, detector="none")
+    paths = sorted(synthetic_dir.glob("test/*/PrivateTest_*.png"))
+    results = rec.predict_many(paths)
+    right = sum(r[0].label == p.parent.name for r, p in zip(results, paths))
+    assert right / len(paths) > 0.8 and rec.predict_faces([]).shape == (0, 7)

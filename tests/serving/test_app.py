@@ -1,0 +1,52 @@
+"""The app as a whole: built by create_app, bounded by its timeout, served by ``ferkit serve`` for real."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+from fastapi.testclient import TestClient
+
+from ferkit.inference.pipeline import Recognizer
+from ferkit.serving.app import create_app
+from ferkit.serving.context import Limits
+
+from .conftest import HOPPER
+
+
+def test_timeout_gives_504():
+    rec = Recognizer.from_pretrained()
+    slow = rec.locate
+
+    def sleepy(img, **kw):
+        time.sleep(1.0)
+        return slow(img, **kw)
+
+    rec.locate = sleepy
+    with TestClient(create_app(rec, Limits(timeout_s=0.2))) as c:
+        r = c.post("/v1/predict", files={"file": ("hopper.jpg", HOPPER, "image/jpeg")})
+    assert r.status_code == 504 and r.json()["error"]["code"] == "timeout"
+
+
+def test_real_server_over_http(live_server):
+    boundary = "ferkitboundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="h.jpg"\r\n'
+            f"Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + HOPPER
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    req = urllib.request.Request(
+        live_server + "/v1/predict", data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        result = json.loads(resp.read())
+    assert len(result["faces"]) == 1
+
+
+def test_declared_oversized_body_is_refused_before_reading(client):
+    r = client.post("/v1/predict", content=b"x", headers={"content-type": "image/jpeg", "content-length": "999999999"})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"

@@ -1,0 +1,49 @@
+"""Reading images from requests: every malformed upload gets its own 4xx JSON error."""
+
+from __future__ import annotations
+
+import pytest
+
+from ferkit.serving.context import Limits
+from ferkit.serving.errors import ApiError
+from ferkit.serving.uploads import decode_upload
+
+from .conftest import HOPPER, png
+
+
+@pytest.mark.parametrize(
+    "kwargs,status,code",
+    [
+        ({"files": {"file": ("x.txt", b"hello", "text/plain")}}, 415, "unsupported_type"),
+        ({"files": {"file": ("x.png", b"hello", "image/png")}}, 422, "not_an_image"),
+        ({"files": {"file": ("x.png", b"", "image/png")}}, 422, "empty_image"),
+        ({"files": {"file": ("x.jpg", HOPPER[:2000], "image/jpeg")}}, 422, "bad_image"),
+        ({"files": {"file": ("big.png", png((2500, 2000)), "image/png")}}, 413, "too_many_pixels"),
+        ({"files": {"file": ("huge.jpg", b"\xff" * 2_100_000, "image/jpeg")}}, 413, "too_large"),
+        ({"files": {"note": (None, "just text")}}, 422, "no_file"),
+        ({"data": {"nofile": "x"}}, 415, "unsupported_type"),
+        ({"json": {"image": "***"}}, 422, "bad_base64"),
+        ({"json": {"picture": "x"}}, 422, "bad_request"),
+        ({"json": [1, 2]}, 422, "bad_request"),
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "bad_json"),
+        ({"content": b"abc", "headers": {"content-type": "text/csv"}}, 415, "unsupported_type"),
+        ({"content": b"abc"}, 415, "unsupported_type"),
+    ],
+)
+def test_bad_requests_get_4xx_json(client, kwargs, status, code):
+    r = client.post("/v1/predict", **kwargs)
+    assert r.status_code == status, r.text
+    assert r.json()["error"]["code"] == code and r.json()["error"]["message"]
+
+
+def test_decode_upload_maps_decoder_errors_to_statuses():
+    limits = Limits(max_upload_bytes=100, max_pixels=50)
+    for data, status, code in (
+        (b"", 422, "empty_image"),
+        (b"x" * 101, 413, "too_large"),
+        (png((10, 10)), 413, "too_many_pixels"),
+        (b"text", 422, "not_an_image"),
+    ):
+        with pytest.raises(ApiError) as exc:
+            decode_upload(data, limits, "f.png")
+        assert (exc.value.status, exc.value.code) == (status, code) and "f.png" in exc.value.message

@@ -1,0 +1,82 @@
+"""The web page in a real headless Chromium: upload a real photo, see the box and the bars."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ferkit.inference.bench import sample_photo
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def page(live_server):
+    if not CHROMIUM:
+        pytest.skip("no Chromium installed (Debian: apt-get install chromium); browser test skipped")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed; browser test skipped")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+            ],
+        )  # a synthetic camera
+        pg = browser.new_page(viewport={"width": 1200, "height": 900})
+        pg.goto(live_server + "/")
+        yield pg
+        browser.close()
+
+
+def test_upload_draws_box_and_bars(page, tmp_path):
+    page.set_input_files("#file", str(sample_photo()))
+    page.wait_for_function("document.body.dataset.faces === '1'", timeout=30_000)
+    faces = page.locator("#results .face")
+    assert faces.count() == 1
+    label = faces.first.get_attribute("data-label")
+    assert label in {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"}
+    widths = page.eval_on_selector_all("#results .bar", "bars => bars.map(b => parseFloat(b.style.width))")
+    assert len(widths) == 7 and abs(sum(widths) - 100) < 1.0
+    assert (page.eval_on_selector("#canvas", "c => [c.width, c.height]")) == [512, 600]
+    # The box is drawn: the pixel in the middle of its top edge has the label's colour.
+    x, y, w, h = map(int, faces.first.get_attribute("data-box").split(","))
+    rgb = page.evaluate(f"""() => Array.from(document.getElementById('canvas').getContext('2d')
+                            .getImageData({x + w // 2}, {y}, 1, 1).data.slice(0, 3))""")
+    expected = page.evaluate(f"COLORS['{label}']")
+    assert "#" + "".join(f"{v:02x}" for v in rgb) == expected
+    status = page.evaluate("""async () => (await fetch('/v1/predict', {method: 'POST', body: 'x'})).status""")
+    assert status == 415  # a bad upload from the page's origin gets a 4xx, not a 500
+    shot = Path(os.environ.get("FERKIT_SCREENSHOT_DIR", tmp_path)) / "web-upload.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    assert "face(s) in" in page.locator("#status").inner_text()
+
+
+def test_bad_file_shows_a_clear_error(page, tmp_path):
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image at all")
+    page.set_input_files("#file", str(bad))
+    page.wait_for_function("document.body.dataset.faces === 'error'", timeout=30_000)
+    assert "not an image" in page.locator("#status").inner_text()
+    assert page.locator("#status").get_attribute("class") == "error"
+
+
+def test_webcam_streams_frames_to_the_service(page):
+    """getUserMedia with Chromium's synthetic camera: frames go to /v1/predict and come back drawn."""
+    page.click("#webcam")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Live:')", timeout=30_000)
+    assert page.locator("#webcam").inner_text() == "Stop webcam"
+    assert page.eval_on_selector("#canvas", "c => [c.width, c.height]") == [640, 480]
+    page.click("#webcam")
+    page.wait_for_function("document.getElementById('status').textContent === 'Webcam stopped.'")

@@ -1,0 +1,15 @@
+"""Softmax with temperature: rows sum to one, temperature cools or sharpens."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ferkit.probs import softmax
+
+
+def test_softmax_rows_and_temperature():
+    logits = np.array([[2.0, 1.0, 0.0], [1000.0, 0.0, -1000.0]])
+    p = softmax(logits)
+    assert p.dtype == np.float32 and np.allclose(p.sum(1), 1) and np.isfinite(p).all()
+    hot, cold = softmax(logits[:1], 0.5), softmax(logits[:1], 2.0)
+    assert hot[0, 0] > p[0, 0] > cold[0, 0]

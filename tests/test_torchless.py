@@ -1,0 +1,78 @@
+"""``pip install ferkit`` without extras predicts and serves with ONNX Runtime, in a fresh virtual
+environment that has no torch (built here from this checkout; pip reads PyPI or its cache)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ferkit.inference.bench import sample_photo
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory) -> Path:
+    """A fresh virtual environment with ``pip install ferkit`` (no extras), built from a copy of the
+    checkout so that the build leaves nothing in it."""
+    import shutil
+
+    tmp = tmp_path_factory.mktemp("torchless")
+    src = tmp / "src-copy"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(ROOT / "src", src / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    env = tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+    cmd = [str(env / "bin" / "python"), "-m", "pip", "install", "-q", str(src)]
+    pip = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=src)
+    assert pip.returncode == 0, pip.stderr[-3000:]
+    return env
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_predict_serve_and_a_clear_message_without_torch(venv, tmp_path):
+    py, ferkit = venv / "bin" / "python", venv / "bin" / "ferkit"
+    assert subprocess.run([str(py), "-c", "import torch"], capture_output=True).returncode != 0
+    proc = subprocess.run([str(ferkit), "predict", str(sample_photo()), "--json"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    (result,) = json.loads(proc.stdout)
+    assert len(result["faces"]) == 1 and result["faces"][0]["label"] in result["faces"][0]["probs"]
+    proc = subprocess.run([str(ferkit), "train", "--data", "x"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "pip install 'ferkit[train]'" in proc.stderr
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(ferkit), "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1)
+                break
+            except OSError:
+                assert server.poll() is None, "ferkit serve died"
+                time.sleep(0.2)
+        req = urllib.request.Request(
+            url + "/v1/predict", data=sample_photo().read_bytes(), headers={"Content-Type": "image/jpeg"}
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert len(json.loads(resp.read())["faces"]) == 1
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -1,0 +1,45 @@
+"""Hyper-parameter search with Optuna on a real FER2013 slice."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+pytest.importorskip("optuna", reason="Optuna not installed (ferkit[train]); tuning tests skipped")
+
+from ferkit.cli import main  # noqa: E402
+from ferkit.training.config import TrainConfig  # noqa: E402
+
+
+def test_tune_stores_study_and_best_config(fer_slice_zip, tmp_path, capsys):
+    out = tmp_path / "search"
+    argv = [
+        "tune",
+        "--data",
+        str(fer_slice_zip),
+        "--out",
+        str(out),
+        "--model",
+        "cnn",
+        "--model-args",
+        '{"width": 8}',
+        "--epochs",
+        "2",
+        "--batch-size",
+        "32",
+        "--trials",
+        "4",
+    ]
+    assert main(argv) == 0
+    summary = json.loads((out / "tune.json").read_text())
+    assert summary["trials"] == 4 and summary["completed"] >= 2
+    best = TrainConfig(**json.loads((out / "best_config.json").read_text()))
+    assert best.lr == summary["best_params"]["lr"] and best.epochs == 2 and best.model == "cnn"
+    assert (out / "search.png").read_bytes()[:4] == b"\x89PNG"
+    rows = sqlite3.connect(out / "study.db").execute("select count(*) from trials").fetchone()[0]
+    assert rows == 4
+    # Naming the same study again continues it.
+    assert main(argv[:-1] + ["1"]) == 0
+    assert json.loads((out / "tune.json").read_text())["trials"] == 5
