@@ -22,9 +22,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ferkit.data.decode import load_image
 from ferkit.faces.detect import HaarDetector
 from ferkit.inference.bench import frame_640x480, sample_photo
-from ferkit.inference.decode import load_image
 
 SETTINGS = [(max_side, sf) for max_side in (640, 480, 400, 320) for sf in (1.1, 1.2)]
 SIZE_BINS = ((40, 60), (60, 100), (100, 221))

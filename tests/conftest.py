@@ -174,8 +174,8 @@ def tiny_onnx(tiny_ckpt: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 @pytest.fixture(scope="session")
 def hopper() -> np.ndarray:
     """The Grace Hopper portrait (512x600, one face), decoded."""
+    from ferkit.data.decode import load_image
     from ferkit.inference.bench import sample_photo
-    from ferkit.inference.decode import load_image
 
     return load_image(sample_photo())
 

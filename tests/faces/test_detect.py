@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ferkit.data.decode import to_gray
 from ferkit.faces.detect import HaarDetector, WholeImage, YuNetDetector, detect_near, make_detector
-from ferkit.inference.decode import to_gray
 
 from ..conftest import HOPPER_FACE, iou
 

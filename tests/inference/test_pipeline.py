@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ferkit.inference.decode import ImageError
+from ferkit.data.decode import ImageError
 from ferkit.inference.pipeline import Recognizer
 
 from ..conftest import HOPPER_FACE, iou

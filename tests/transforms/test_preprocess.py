@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ferkit.transforms.preprocess import Preprocess, fit_gray
+from ferkit.data.decode import fit_gray
+from ferkit.transforms.preprocess import Preprocess
 
 
 def _faces(n: int = 16, size: int = 48) -> np.ndarray:

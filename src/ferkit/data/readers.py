@@ -6,7 +6,6 @@ skipped and counted (``skip_bad``)."""
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import zipfile
 from collections import Counter
@@ -14,15 +13,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..labels import CLASSES, FER2013_INT_LABELS, canonical_class
 from .dataset import DataError, FERDataset
+from .decode import IMAGE_SUFFIXES, ImageError, fit_gray, load_image, to_gray
 
 log = logging.getLogger(__name__)
 
-READER_VERSION = 3  # bump when decoding changes, so stale caches are not reused
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm"}
+READER_VERSION = 4  # bump when decoding changes, so stale caches are not reused
 
 # FER2013 file-name prefixes (and CSV ``Usage`` values) name the split.
 _PREFIX_SPLITS = {"training": "train", "publictest": "val", "privatetest": "test"}
@@ -89,16 +87,10 @@ def _split_of(parts: tuple[str, ...]) -> str | None:
     return None
 
 
-def decode_gray(raw: bytes, size: int) -> np.ndarray:
-    """Decode image bytes to a ``size``×``size`` uint8 grey array (EXIF orientation honoured)."""
-    with Image.open(io.BytesIO(raw)) as im:
-        im = ImageOps.exif_transpose(im)
-        if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-            im = Image.fromarray((np.asarray(im, dtype=np.float32) / 257.0).clip(0, 255).astype(np.uint8))
-        im = im.convert("L")
-        if im.size != (size, size):
-            im = im.resize((size, size), Image.Resampling.BILINEAR)
-        return np.asarray(im, dtype=np.uint8)
+def decode_gray(raw: bytes, size: int, name: str = "image") -> np.ndarray:
+    """Decode a dataset image to a ``size``×``size`` uint8 grey array with the one decoder and the one
+    resize that inference uses too (EXIF, 16-bit and alpha handled there)."""
+    return fit_gray(to_gray(load_image(raw, name=name)), size)
 
 
 def _read_tree(
@@ -132,9 +124,10 @@ def _read_tree(
             unknown_folders[parts[-2]] += 1
             continue
         try:
-            img = decode_gray(read(), size)
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-            _bad_item(f"{source}: {rel}: unreadable image ({exc.__class__.__name__}: {exc})", skip_bad, skipped)
+            img = decode_gray(read(), size, rel)
+        except (ImageError, OSError) as exc:
+            reason = str(exc).removeprefix(f"{rel}: ")
+            _bad_item(f"{source}: {rel}: unreadable image ({reason})", skip_bad, skipped)
             continue
         images.append(img)
         labels.append(cls)
@@ -166,7 +159,7 @@ def _read_csv(path: Path, size: int, skip_bad: bool) -> FERDataset:
             try:
                 img, label, split = _parse_csv_row(row, i_emo, i_pix, i_use)
                 if img.shape[0] != size:
-                    img = np.asarray(Image.fromarray(img).resize((size, size), Image.Resampling.BILINEAR))
+                    img = fit_gray(img, size)
             except ValueError as exc:
                 _bad_item(f"{path}:{line_no}: {exc}", skip_bad, skipped)
                 continue

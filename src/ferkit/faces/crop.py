@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..transforms.preprocess import fit_gray
+from ..data.decode import fit_gray
 
 
 def crop_face(gray: np.ndarray, box: tuple[int, int, int, int], size: int = 48, margin: float = 0.1) -> np.ndarray:

@@ -10,8 +10,8 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from ..data.decode import IMAGE_SUFFIXES, VIDEO_SUFFIXES, ImageError
 from ..models.meta import read_meta
-from .decode import IMAGE_SUFFIXES, VIDEO_SUFFIXES, ImageError
 from .pipeline import Located, Recognizer, error_result
 from .results import Result, VideoResult, face_columns, face_rows
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .decode import load_image
+from ..data.decode import load_image
 from .pipeline import Recognizer
 
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from ..data.decode import MAX_PIXELS, ImageError, load_image, to_gray
 from ..faces.crop import crop_face
 from ..faces.detect import Detection, Detector, WholeImage, make_detector
 from .backends import Classifier, load_classifier
-from .decode import MAX_PIXELS, ImageError, load_image, to_gray
 from .results import Face, ImageResult, VideoResult, make_face
 
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from ..data.decode import ImageError, Video, to_gray
 from ..faces.detect import detect_near
-from .decode import ImageError, Video, to_gray
 from .results import Face, FrameFace, VideoResult
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -10,7 +10,7 @@ import json
 import numpy as np
 from fastapi import Request
 
-from ..inference.decode import ImageError, load_image
+from ..data.decode import ImageError, load_image
 from .context import Limits
 from .errors import ApiError
 

@@ -1,8 +1,9 @@
 """The one preprocessing definition: uint8 grey faces → normalised ``(N, 1, S, S)`` float32.
 
 Training and evaluation call :meth:`Preprocess.torch` (batches stay on their device); inference calls
-:meth:`Preprocess.numpy`, which needs no torch. Both resize with :func:`fit_gray` and then apply the same
-arithmetic in the same order, so they give the same tensor (a test checks it bit for bit).
+:meth:`Preprocess.numpy`, which needs no torch. Both resize with :func:`ferkit.data.decode.fit_gray` and
+then apply the same arithmetic in the same order, so they give the same tensor (a test checks it bit for
+bit).
 """
 
 from __future__ import annotations
@@ -13,18 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..data.decode import fit_gray
+
 if TYPE_CHECKING:  # pragma: no cover
     import torch
-
-
-def fit_gray(face: np.ndarray, size: int) -> np.ndarray:
-    """A uint8 grey face as ``size``×``size``: area averaging when shrinking, bilinear when growing."""
-    if face.shape[:2] == (size, size):
-        return face
-    import cv2
-
-    interp = cv2.INTER_AREA if max(face.shape[:2]) > size else cv2.INTER_LINEAR
-    return cv2.resize(np.ascontiguousarray(face), (size, size), interpolation=interp)
 
 
 @dataclass(frozen=True)

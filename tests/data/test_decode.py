@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ferkit.inference.decode import ImageError, Video, load_image, to_gray
+from ferkit.data.decode import ImageError, Video, load_image, to_gray
 
 from ..conftest import write_video
 

@@ -1,9 +1,10 @@
-"""The one image decoder: files, bytes, numpy arrays and PIL images → uint8 RGB (or grey) arrays.
+"""The one image decoder: files, bytes, numpy arrays, PIL images and video frames → uint8 arrays, and the
+one resize of grey faces (:func:`fit_gray`).
 
-Every entry point decodes here (the Python API, ``ferkit predict``, the REST service, videos), so the
-safety limits hold everywhere: the pixel count is checked from the header before any pixel is decoded,
-and every failure is an :class:`ImageError` naming the input and the problem, with a short ``code`` the
-service turns into its JSON error.
+Everything decodes here — dataset readers, the Python API, ``ferkit predict``, the REST service, videos —
+so the safety limits hold everywhere: the pixel count is checked from the header before any pixel is
+decoded, and every failure is an :class:`ImageError` naming the input and the problem, with a short
+``code`` the service turns into its JSON error.
 """
 
 from __future__ import annotations
@@ -127,6 +128,16 @@ def to_gray(rgb: np.ndarray) -> np.ndarray:
     import cv2
 
     return cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2GRAY)
+
+
+def fit_gray(face: np.ndarray, size: int) -> np.ndarray:
+    """A uint8 grey face as ``size``×``size``: area averaging when shrinking, bilinear when growing."""
+    if face.shape[:2] == (size, size):
+        return face
+    import cv2
+
+    interp = cv2.INTER_AREA if max(face.shape[:2]) > size else cv2.INTER_LINEAR
+    return cv2.resize(np.ascontiguousarray(face), (size, size), interpolation=interp)
 
 
 class Video:
