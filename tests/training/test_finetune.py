@@ -76,3 +76,21 @@ def test_finetune_frozen_backbone_keeps_head_for_known_classes(fer_slice_zip, tm
     head = [n for n, m in tuned.model.named_modules() if isinstance(m, torch.nn.Linear)][-1]
     assert changed and all(k.startswith(head + ".") for k in changed)
     assert rep["finetuned"]["accuracy"] > 0.7  # happy vs sad, with the original head rows kept
+
+
+def test_finetune_the_tiny_model_to_new_classes(tiny_ckpt, synthetic_dir, tmp_path):
+    """Runs anywhere: the tiny synthetic model adapted to a user's two new classes."""
+    from ferkit.training.finetune import finetune, finetune_config
+
+    groups = {"angry": "left", "disgust": "left", "happy": "right", "neutral": "right"}
+    root = tmp_path / "mine"
+    for p in synthetic_dir.rglob("*.png"):
+        if p.parent.name in groups:
+            split = {"Training": "train", "PublicTest": "val", "PrivateTest": "test"}[p.name.split("_")[0]]
+            dest = root / split / groups[p.parent.name] / p.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(p, dest)
+    cfg = finetune_config(str(tiny_ckpt), str(root), str(tmp_path / "ft"), epochs=2, batch_size=20)
+    rep = finetune(cfg, progress=False)
+    assert rep["finetuned"]["classes"] == ["left", "right"] and rep["finetuned"]["split"] == "test"
+    assert rep["finetuned"]["accuracy"] > 0.8 and "gain_accuracy" in rep

@@ -43,3 +43,13 @@ def test_tune_stores_study_and_best_config(fer_slice_zip, tmp_path, capsys):
     # Naming the same study again continues it.
     assert main(argv[:-1] + ["1"]) == 0
     assert json.loads((out / "tune.json").read_text())["trials"] == 5
+
+
+def test_tune_on_synthetic_data(synthetic_dir, tmp_path):
+    """Runs anywhere: two trials on the synthetic data, the search stored and plotted."""
+    from ferkit.training.tune import tune
+
+    base = TrainConfig(data=str(synthetic_dir), model="cnn", model_args={"width": 4}, epochs=2, batch_size=30)
+    res = tune(base, tmp_path / "s", trials=2)
+    assert res["trials"] == 2 and res["completed"] >= 1
+    assert TrainConfig(**json.loads((tmp_path / "s" / "best_config.json").read_text())).model == "cnn"
