@@ -243,3 +243,51 @@ def write_video(path: Path, frame: np.ndarray, n: int = 40, fps: int = 20) -> Pa
         )
     writer.release()
     return path
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(argv: list[str]):
+    """``ferkit serve`` (``argv``, ending in ``--port``'s value) as a user starts it; returns the process
+    and its URL once ``/healthz`` answers, or fails with the server's output."""
+    import subprocess
+    import tempfile
+    import time
+    import urllib.request
+
+    port = free_port()
+    # Its log goes to a file, not a pipe: an unread pipe would fill up and stall the server.
+    log = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen([*argv, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=1)
+            return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(log.read()) from None
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"{' '.join(argv)} did not answer within 30 s")
+
+
+def nested_copy(files, root: Path, parts: int = 3) -> Path:
+    """Copy ``files`` into ``root/part0..`` folders, round robin (a folder tree to walk)."""
+    import shutil
+
+    for i, p in enumerate(files):
+        dest = root / f"part{i % parts}" / p.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(p, dest)
+    return root

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from ferkit.inference.bench import sample_photo
+
+from .conftest import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,14 +38,6 @@ def venv(tmp_path_factory) -> Path:
     return env
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_predict_serve_and_a_clear_message_without_torch(venv, tmp_path):
     py, ferkit = venv / "bin" / "python", venv / "bin" / "ferkit"
     assert subprocess.run([str(py), "-c", "import torch"], capture_output=True).returncode != 0
@@ -55,19 +48,8 @@ def test_predict_serve_and_a_clear_message_without_torch(venv, tmp_path):
     proc = subprocess.run([str(ferkit), "train", "--data", "x"], capture_output=True, text=True)
     assert proc.returncode == 2 and "pip install 'ferkit[train]'" in proc.stderr
 
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(ferkit), "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    server, url = start_server([str(ferkit), "serve"])
     try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(url + "/healthz", timeout=1)
-                break
-            except OSError:
-                assert server.poll() is None, "ferkit serve died"
-                time.sleep(0.2)
         req = urllib.request.Request(
             url + "/v1/predict", data=sample_photo().read_bytes(), headers={"Content-Type": "image/jpeg"}
         )

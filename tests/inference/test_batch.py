@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 
 import pytest
 
@@ -12,16 +11,13 @@ from ferkit.cli import main
 from ferkit.inference.batch import BatchJob, iter_inputs, predict_paths
 from ferkit.inference.pipeline import Recognizer
 
+from ..conftest import nested_copy
+
 
 @pytest.fixture()
 def crops(fer_slice_dir, tmp_path):
     """60 real FER2013 face crops in nested folders."""
-    root = tmp_path / "crops"
-    for i, p in enumerate(sorted(fer_slice_dir.glob("test/*/*.jpg"))[:60]):
-        dest = root / f"part{i % 3}" / p.name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(p, dest)
-    return root
+    return nested_copy(sorted(fer_slice_dir.glob("test/*/*.jpg"))[:60], tmp_path / "crops")
 
 
 def test_interrupted_run_resumes_without_loss_or_repeats(crops, tmp_path, monkeypatch, capsys):

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
 from ferkit.cli import main
 
+from ..conftest import nested_copy
+
 
 @pytest.fixture()
 def crops(synthetic_dir, tmp_path):
-    root = tmp_path / "crops"
-    for i, p in enumerate(sorted(synthetic_dir.glob("test/*/*.png"))[:40]):
-        dest = root / f"part{i % 3}" / p.name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(p, dest)
-    return root
+    return nested_copy(sorted(synthetic_dir.glob("test/*/*.png"))[:40], tmp_path / "crops")
 
 
 def test_ray_local_gives_the_same_results(crops, tmp_path):

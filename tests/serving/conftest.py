@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import io
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +13,8 @@ from ferkit.inference.bench import sample_photo
 from ferkit.inference.pipeline import Recognizer
 from ferkit.serving.app import create_app
 from ferkit.serving.context import Limits
+
+from ..conftest import start_server
 
 HOPPER = sample_photo().read_bytes()
 
@@ -39,31 +37,10 @@ def png(size=(64, 64), color=(120, 120, 120)) -> bytes:
     return buf.getvalue()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server():
     """``ferkit serve`` as a user starts it, on a free loopback port."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ferkit.cli", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read()) from None
-            time.sleep(0.2)
+    proc, url = start_server([sys.executable, "-m", "ferkit.cli", "serve"])
     yield url
     proc.terminate()
     proc.wait(10)

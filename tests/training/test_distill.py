@@ -14,28 +14,13 @@ from ferkit.training.distill import Teacher, distillation_loss  # noqa: E402
 from ferkit.training.loop import train  # noqa: E402
 from ferkit.transforms.preprocess import Preprocess  # noqa: E402
 
+from .helpers import fer_student  # noqa: E402
+
 
 def test_distillation_teaches_without_labels(fer_zip, tmp_path):
     """With distill_alpha=1 the labels are ignored: all a student learns comes from the teacher."""
     # The same student and data as test_small_cnn_beats_chance_clearly, on 3 of the teacher's 7 classes.
-    cfg = TrainConfig(
-        data=str(fer_zip),
-        out=str(tmp_path / "student"),
-        model="cnn",
-        model_args={"width": 16},
-        classes="happy,surprise,sad",
-        epochs=3,
-        max_train=2400,
-        max_val=700,
-        optimizer="adamw",
-        lr=3e-3,
-        weight_decay=1e-4,
-        batch_size=64,
-        augment="light",
-        seed=0,
-        teacher="default",
-        distill_alpha=1.0,
-    )
+    cfg = fer_student(fer_zip, tmp_path / "student", teacher="default", distill_alpha=1.0)
     result = train(cfg, progress=False)
     ckpt = load_checkpoint(result.run_dir)
     assert ckpt.meta["train"]["config"]["teacher"] == "default"

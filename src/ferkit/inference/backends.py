@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..extras import require_torch
-from ..models.meta import read_meta, resolve_weights, shipped_onnx
+from ..models.meta import MetaFields, read_meta, resolve_weights, shipped_onnx
 from ..probs import softmax
 from ..transforms.preprocess import Preprocess
 
@@ -25,7 +25,7 @@ BACKENDS = ("onnx", "torch")
 
 
 @dataclass
-class Classifier:
+class Classifier(MetaFields):
     """A model ready for inference: its logits function and everything needed to use it."""
 
     run: Run
@@ -34,14 +34,6 @@ class Classifier:
     meta: dict = field(default_factory=dict)
     backend: str = "onnx"
     batch_size: int = 256
-
-    @property
-    def temperature(self) -> float:
-        return float(self.meta.get("temperature", 1.0))
-
-    @property
-    def name(self) -> str:
-        return str(self.meta.get("name") or self.meta.get("model", "model"))
 
     def probs(self, faces: np.ndarray | list[np.ndarray]) -> np.ndarray:
         """Calibrated probabilities ``(N, C)`` for uint8 grey faces (any size; resized as in training)."""

@@ -15,28 +15,20 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ..transforms.preprocess import Preprocess
-from .meta import FORMAT, FORMAT_VERSION, META_KEY, CheckpointError, read_meta, resolve_weights
+from .meta import FORMAT, FORMAT_VERSION, META_KEY, CheckpointError, MetaFields, read_meta, resolve_weights
 from .registry import get_model
 
 __all__ = ["Checkpoint", "CheckpointError", "load_checkpoint", "save_checkpoint", "update_meta"]
 
 
 @dataclass
-class Checkpoint:
+class Checkpoint(MetaFields):
     """A model ready for inference plus everything needed to use it."""
 
     model: nn.Module
     classes: tuple[str, ...]
     preprocess: Preprocess
     meta: dict = field(default_factory=dict)
-
-    @property
-    def temperature(self) -> float:
-        return float(self.meta.get("temperature", 1.0))
-
-    @property
-    def name(self) -> str:
-        return str(self.meta.get("name") or self.meta.get("model", "model"))
 
 
 def save_checkpoint(

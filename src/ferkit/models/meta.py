@@ -23,6 +23,20 @@ class CheckpointError(ValueError):
     """A checkpoint file that is missing, unreadable or not a ferkit checkpoint."""
 
 
+class MetaFields:
+    """The metadata fields a loaded model is used by, for classes that hold a checkpoint's ``meta``."""
+
+    meta: dict
+
+    @property
+    def temperature(self) -> float:
+        return float(self.meta.get("temperature", 1.0))
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name") or self.meta.get("model", "model"))
+
+
 def weights_dir() -> Path:
     """The package folder that holds the shipped models."""
     return Path(str(resources.files("ferkit") / "weights"))

@@ -69,6 +69,18 @@ class TrainConfig:
         raw.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**raw)
 
+    def dataset_kwargs(self) -> dict:
+        """The :func:`ferkit.data.dataset.load_dataset` keywords this run reads its data with."""
+        return dict(
+            classes=self.classes,
+            image_size=self.image_size,
+            val_fraction=self.val_fraction,
+            seed=self.seed,
+            skip_bad=self.skip_bad,
+            drop_duplicates=self.drop_duplicates,
+            open_classes=self.open_classes,
+        )
+
     def validate(self) -> None:
         choices = {
             "optimizer": ("sgd", "adamw"),

@@ -54,14 +54,7 @@ def finetune(cfg: TrainConfig, *, compare_scratch: bool = True, progress: bool |
     for name, run_cfg in runs.items():
         result = train(run_cfg, progress=progress)
         ckpt = load_checkpoint(result.best_checkpoint)
-        data = load_dataset(
-            run_cfg.data,
-            classes=run_cfg.classes,
-            image_size=run_cfg.image_size,
-            val_fraction=run_cfg.val_fraction,
-            seed=run_cfg.seed,
-            open_classes=run_cfg.open_classes,
-        )
+        data = load_dataset(run_cfg.data, **run_cfg.dataset_kwargs())
         split = "test" if data.has_split("test") else "val"
         rep = evaluate(ckpt, data.split(split)).report
         report[name] = {

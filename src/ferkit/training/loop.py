@@ -147,16 +147,7 @@ def _resolve_config(cfg: TrainConfig, resume: bool, resume_epochs: int | None) -
 
 
 def _load_splits(cfg: TrainConfig) -> tuple[FERDataset, FERDataset]:
-    data = load_dataset(
-        cfg.data,
-        classes=cfg.classes,
-        image_size=cfg.image_size,
-        val_fraction=cfg.val_fraction,
-        seed=cfg.seed,
-        skip_bad=cfg.skip_bad,
-        drop_duplicates=cfg.drop_duplicates,
-        open_classes=cfg.open_classes,
-    )
+    data = load_dataset(cfg.data, **cfg.dataset_kwargs())
     train_set = stratified_slice(data.split("train"), cfg.max_train, cfg.seed)
     val_set = stratified_slice(data.split("val"), cfg.max_val, cfg.seed)
     if len(train_set) < 2 or len(val_set) == 0:
