@@ -81,3 +81,10 @@ def test_no_detect_on_synthetic_crops_with_an_onnx_file(tiny_onnx, synthetic_dir
 
     df = pd.read_csv(tmp_path / "r.csv")
     assert len(df) == 20 and (df["label"] == "sad").mean() > 0.8
+
+
+def test_detector_choices_match_the_detectors():
+    from ferkit.cli.predict import DETECTORS
+    from ferkit.faces.detect import DETECTOR_INFO
+
+    assert DETECTORS == tuple(DETECTOR_INFO)

@@ -35,14 +35,45 @@ def test_whole_image_and_bad_names():
     assert WholeImage().detect(np.zeros((48, 40), np.uint8))[0].box == (0, 0, 40, 48)
     with pytest.raises(ValueError, match="unknown detector 'dlib'"):
         make_detector("dlib")
-    with pytest.raises(ValueError, match="needs its model file"):
-        make_detector("yunet")
     with pytest.raises(FileNotFoundError, match="YuNet model file not found"):
         YuNetDetector("missing.onnx")
 
 
-def test_yunet_from_its_model_file(hopper):
+def test_yunet_ships_and_finds_the_face_with_keypoints(hopper, tmp_path):
+    det = make_detector()
+    assert det.name == "yunet" and det.model_path.parent.name == "detectors"
+    (face,) = det.detect(to_gray(hopper), hopper)
+    assert iou(face.box, HOPPER_FACE) > 0.5 and face.score > 0.7 and len(face.keypoints) == 5
+    (grey_face,) = det.detect(to_gray(hopper))  # grey input works too
+    assert iou(grey_face.box, face.box) > 0.8
+    (tmp_path / "bad.onnx").write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="bad.onnx: not a YuNet model"):
+        YuNetDetector(tmp_path / "bad.onnx")
+
+
+def test_shipped_yunet_is_the_shared_file():
+    import hashlib
+
     if not YUNET.is_file():
-        pytest.skip(f"YuNet model not found at {YUNET}; YuNet test skipped")
-    (face,) = make_detector("yunet", str(YUNET)).detect(to_gray(hopper), hopper)
-    assert iou(face.box, HOPPER_FACE) > 0.4 and face.score > 0.7
+        pytest.skip(f"{YUNET} not found; checksum comparison skipped")
+    shipped = make_detector().model_path
+    assert hashlib.sha256(shipped.read_bytes()).digest() == hashlib.sha256(YUNET.read_bytes()).digest()
+    assert (shipped.parent / "LICENSE-yunet.txt").is_file()
+
+
+def test_huge_images_are_searched_downscaled_with_boxes_in_full_size(hopper):
+    import cv2
+
+    big = cv2.resize(hopper, (hopper.shape[1] * 5, hopper.shape[0] * 5))  # 2560x3000
+    (face,) = YuNetDetector(max_side=640).detect(to_gray(big), big)
+    assert iou(face.box, tuple(5 * v for v in HOPPER_FACE)) > 0.5
+    assert all(0 <= px <= 2560 and 0 <= py <= 3000 for px, py in face.keypoints)
+
+
+def test_one_detector_serves_several_threads(hopper):
+    from concurrent.futures import ThreadPoolExecutor
+
+    det, gray = make_detector(), to_gray(hopper)
+    with ThreadPoolExecutor(4) as pool:
+        boxes = list(pool.map(lambda _: det.detect(gray, hopper)[0].box, range(16)))
+    assert len(set(boxes)) == 1

@@ -17,6 +17,8 @@ def test_box_drawn_in_the_label_colour(tmp_path):
     save_rgb(tmp_path / "a.jpg", out)
     assert (tmp_path / "a.jpg").read_bytes()[:2] == b"\xff\xd8"
     assert draw_faces(img[..., 0], []).shape == (200, 200, 3)  # grey in, RGB out
+    with_points = make_face((50, 60, 80, 80), np.array([0.1, 0.9]), ("angry", "happy"), 1.0, keypoints=[(90, 100)])
+    assert tuple(draw_faces(img, [with_points])[100, 90]) == COLORS["happy"]  # a keypoint dot
 
 
 def test_timeline_png(tmp_path):

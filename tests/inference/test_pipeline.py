@@ -24,7 +24,11 @@ def test_default_model_finds_grace_hopper(rec, hopper):
     assert iou(f.box, HOPPER_FACE) > 0.5
     assert abs(sum(f.probs.values()) - 1) < 1e-4 and set(f.probs) == set(rec.classes)
     assert f.label == max(f.probs, key=f.probs.get) and f.detector_score > 0
-    assert rec.info == {"model": "default", "backend": "onnx", "detector": "haar"}
+    assert rec.info == {"model": "default", "backend": "onnx", "detector": "yunet"}
+    x, y, w, h = f.box
+    assert len(f.keypoints) == 5 and all(x <= px <= x + w and y <= py <= y + h for px, py in f.keypoints)
+    (left_eye, right_eye, nose, left_mouth, right_mouth) = f.keypoints
+    assert left_eye[0] < nose[0] < right_eye[0] and max(left_eye[1], right_eye[1]) < nose[1] < left_mouth[1]
 
 
 @pytest.mark.parametrize(
@@ -84,3 +88,20 @@ def test_tiny_model_on_synthetic_crops(tiny_onnx, synthetic_dir):
     results = rec.predict_many(paths)
     right = sum(r[0].label == p.parent.name for r, p in zip(results, paths))
     assert right / len(paths) > 0.8 and rec.predict_faces([]).shape == (0, 7)
+
+
+def test_no_detect_on_files_equals_evaluate(fer_slice_dir):
+    """Treating FER2013 files as ready crops gives what `ferkit evaluate` gives on the same images (the whole
+    image is the face: no margin, no border)."""
+    pytest.importorskip("torch")
+    from ferkit.data.dataset import load_dataset
+    from ferkit.evaluation.evaluate import evaluate
+    from ferkit.models.checkpoint import load_checkpoint
+
+    data = load_dataset(fer_slice_dir, cache=False).split("test")
+    ref = evaluate(load_checkpoint("default"), data).probs
+    rec = Recognizer.from_pretrained(detector="none")
+    results = rec.predict_many([fer_slice_dir / name for name in data.names])
+    got = np.array([[r[0].probs[c] for c in rec.classes] for r in results])
+    np.testing.assert_allclose(got, ref, atol=1e-4)
+    assert [r[0].box for r in results] == [(0, 0, 48, 48)] * len(results)

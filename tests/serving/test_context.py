@@ -13,7 +13,7 @@ def test_model_info_and_separate_metrics(recognizer):
 
     a, b = asyncio.run(build())
     assert a.model_info["name"] == "default" and a.model_info["backend"] == "onnx"
-    assert a.model_info["classes"] == list(recognizer.classes) and a.model_info["detector"] == "haar"
+    assert a.model_info["classes"] == list(recognizer.classes) and a.model_info["detector"] == "yunet"
     a.metrics.faces.inc(2)
     assert a.metrics.registry is not b.metrics.registry and b.metrics.faces._value.get() == 0
     assert b.gate._value == 3 and Limits().max_upload_bytes == 10 * 1024 * 1024

@@ -45,6 +45,7 @@ def test_upload_draws_box_and_bars(page, tmp_path):
     faces = page.locator("#results .face")
     assert faces.count() == 1
     label = faces.first.get_attribute("data-label")
+    assert faces.first.get_attribute("data-keypoints") == "5"  # the overlay draws eyes, nose, mouth corners
     assert label in {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"}
     widths = page.eval_on_selector_all("#results .bar", "bars => bars.map(b => parseFloat(b.style.width))")
     assert len(widths) == 7 and abs(sum(widths) - 100) < 1.0

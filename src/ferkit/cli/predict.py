@@ -9,10 +9,14 @@ from pathlib import Path
 
 from .output import console, err_console, plain, progress
 
+#: The names of ferkit.faces.detect.DETECTOR_INFO (a test keeps them in step; importing it here would
+#: load OpenCV for every --help).
+DETECTORS = ("yunet", "haar", "none")
+
 
 def add_recognizer_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", default="default", help="shipped model name, checkpoint, run directory or .onnx")
-    p.add_argument("--detector", default="haar", choices=("haar", "yunet", "none"))
+    p.add_argument("--detector", default="yunet", choices=DETECTORS, help="face detector (ferkit models lists them)")
     p.add_argument("--detector-model", help="model file for --detector yunet")
     p.add_argument("--no-detect", action="store_true", help="inputs are already face crops (like FER2013)")
     p.add_argument("--backend", default="onnx", choices=("onnx", "torch"), help="classifier runtime")

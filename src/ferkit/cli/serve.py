@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from .predict import DETECTORS
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     sv = sub.add_parser("serve", help="REST service and web page (http://HOST:PORT/)")
@@ -11,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--model", default="default", help="shipped model name, checkpoint, run directory or .onnx")
     sv.add_argument("--backend", default="onnx", choices=("onnx", "torch"))
-    sv.add_argument("--detector", default="haar", choices=("haar", "yunet", "none"))
+    sv.add_argument("--detector", default="yunet", choices=DETECTORS, help="face detector (ferkit models lists them)")
     sv.add_argument("--max-upload-mb", type=float, default=10.0)
     sv.add_argument("--timeout", type=float, default=30.0, help="seconds per request before a 504")
     sv.add_argument("--concurrency", type=int, default=2, help="inferences running at once")

@@ -64,6 +64,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    from ..faces.detect import DETECTOR_INFO
     from ..models.meta import read_meta, shipped_models
 
     shipped = {name: read_meta(path) for name, path in shipped_models().items()}
@@ -76,6 +77,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         print_json(
             {
                 "architectures": architectures,
+                "detectors": DETECTOR_INFO,
                 "shipped": {
                     n: {"model": m["model"], "classes": m["classes"], "metrics": m.get("metrics", {})}
                     for n, m in shipped.items()
@@ -84,7 +86,22 @@ def cmd_models(args: argparse.Namespace) -> int:
         )
         return 0
     _print_models(shipped, architectures)
+    _print_detectors(DETECTOR_INFO)
     return 0
+
+
+def _print_detectors(info: dict[str, dict]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Face detectors (--detector NAME), measured on faces-bench: docs/benchmarks.md")
+    for col in ("name", "description", "recall easy", "recall all", "extra/photo", "keypoint err", "ms 640x480"):
+        table.add_column(col)
+    for name, d in info.items():
+        cells = [
+            d.get(k) for k in ("recall_easy", "recall_all", "extra_boxes_per_photo", "keypoint_error", "ms_640x480")
+        ]
+        table.add_row(name, d["description"], *("-" if v is None else f"{v:g}" for v in cells))
+    console.print(table)
 
 
 def _print_models(shipped: dict[str, dict], architectures: dict[str, str]) -> None:

@@ -1,25 +1,34 @@
-"""Face detection behind a small interface: an image in, boxes with confidences out.
+"""Face detection behind a small interface: an image in, boxes with confidences (and keypoints) out.
 
-The offline default is OpenCV's Haar cascade, which ships inside ``opencv-python-headless<5``.
-OpenCV's YuNet (a small CNN, more accurate on turned and small faces) plugs in when the user gives its
-ONNX model file; ferkit never downloads it by itself.
+The default is YuNet-s, a small CNN run by OpenCV whose model file ships inside the package (with its
+Apache-2.0 licence in ``weights/detectors/``), chosen on faces-bench against Haar and YuNet-n
+(``bench/detectors.py``); it gives five keypoints per face. OpenCV's Haar cascade stays selectable.
+Nothing is ever downloaded.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
 import cv2
 import numpy as np
 
+#: The YuNet file used by default (chosen on faces-bench: docs/benchmarks.md).
+YUNET_DEFAULT = "yunet_s_640_640.onnx"
+
 
 @dataclass(frozen=True)
 class Detection:
     box: tuple[int, int, int, int]  # x, y, width, height in image pixels
     score: float  # the detector's confidence (Haar: its last-stage weight; YuNet: a probability)
+    # Five points where the detector gives them: image-left eye, image-right eye, nose tip, image-left and
+    # image-right mouth corners (YuNet's order), in image pixels.
+    keypoints: tuple[tuple[float, float], ...] | None = None
 
 
 class Detector(Protocol):
@@ -86,10 +95,13 @@ class HaarDetector:
         return sorted(out, key=lambda d: -d.box[2] * d.box[3])
 
 
-def detect_near(detector: Detector, gray: np.ndarray, boxes: list[tuple], pad: float = 0.5) -> list[Detection]:
-    """Look for each known face again, only in a padded window around its last box and at about its size:
-    a small fraction of a full-frame search, so video can run full detection only every few frames."""
-    if not isinstance(detector, HaarDetector):
+def detect_near(
+    detector: Detector, gray: np.ndarray, boxes: list[tuple], rgb: np.ndarray | None = None, pad: float = 0.5
+) -> list[Detection]:
+    """Look for each known face again, only in a padded window around its last box (Haar: also only at
+    about its size): a small fraction of a full-frame search, so video runs full detection only every few
+    frames. Boxes and keypoints come back in frame coordinates."""
+    if isinstance(detector, WholeImage):
         return detector.detect(gray)
     H, W = gray.shape[:2]
     found: list[Detection] = []
@@ -97,31 +109,80 @@ def detect_near(detector: Detector, gray: np.ndarray, boxes: list[tuple], pad: f
         s = max(w, h)
         x0, y0 = max(0, int(x - pad * s)), max(0, int(y - pad * s))
         x1, y1 = min(W, int(x + w + pad * s)), min(H, int(y + h + pad * s))
-        dets = detector.detect(gray[y0:y1, x0:x1], size_range=(int(0.7 * s), int(1.4 * s) + 1))
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            continue
+        window = gray[y0:y1, x0:x1]
+        if isinstance(detector, HaarDetector):
+            dets = detector.detect(window, size_range=(int(0.7 * s), int(1.4 * s) + 1))
+        else:
+            dets = detector.detect(window, rgb[y0:y1, x0:x1] if rgb is not None else None)
         if dets:
-            best = max(dets, key=lambda d: d.score)
-            bx, by, bw, bh = best.box
-            found.append(Detection((bx + x0, by + y0, bw, bh), best.score))
+            found.append(_shifted(max(dets, key=lambda d: d.score), x0, y0))
     return found
 
 
+def _shifted(d: Detection, dx: int, dy: int) -> Detection:
+    bx, by, bw, bh = d.box
+    kps = tuple((px + dx, py + dy) for px, py in d.keypoints) if d.keypoints else None
+    return Detection((bx + dx, by + dy, bw, bh), d.score, kps)
+
+
+def detector_file(name: str) -> Path:
+    """A face-detector model that ships inside the package (``weights/detectors/``)."""
+    return Path(str(resources.files("ferkit") / "weights" / "detectors" / name))
+
+
 class YuNetDetector:
-    """OpenCV's YuNet face detector, from a user-supplied ``face_detection_yunet_*.onnx`` file."""
+    """OpenCV's YuNet (a 75k-parameter CNN, Apache-2.0) with five keypoints per face; the model file
+    ships inside the package. Images larger than ``max_side`` are searched on a downscaled copy and the
+    boxes scaled back, so a 24-megapixel photo costs what a ``max_side`` one does."""
 
     name = "yunet"
 
-    def __init__(self, model_path: str | os.PathLike, *, score_threshold: float = 0.7) -> None:
-        if not Path(model_path).is_file():
-            raise FileNotFoundError(f"{model_path}: YuNet model file not found (give --detector-model PATH)")
-        self.net = cv2.FaceDetectorYN.create(str(model_path), "", (320, 320), score_threshold)
+    def __init__(
+        self,
+        model_path: str | os.PathLike | None = None,
+        *,
+        score_threshold: float = 0.6,
+        nms_threshold: float = 0.3,
+        max_side: int = 1280,
+    ) -> None:
+        self.model_path = Path(model_path) if model_path else detector_file(YUNET_DEFAULT)
+        if not self.model_path.is_file():
+            raise FileNotFoundError(f"{self.model_path}: YuNet model file not found")
+        self.score_threshold, self.nms_threshold, self.max_side = score_threshold, nms_threshold, max_side
+        self._local = threading.local()  # an OpenCV net is not safe to share between threads
+        self._net()  # fail now, not at the first image, on a file OpenCV cannot load
+
+    def _net(self):
+        net = getattr(self._local, "net", None)
+        if net is None:
+            try:
+                net = cv2.FaceDetectorYN.create(
+                    str(self.model_path), "", (320, 320), self.score_threshold, self.nms_threshold, 5000
+                )
+            except cv2.error as exc:
+                raise ValueError(f"{self.model_path}: not a YuNet model OpenCV can load ({exc.msg.strip()})") from None
+            self._local.net = net
+        return net
 
     def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None) -> list[Detection]:
-        img = cv2.cvtColor(rgb if rgb is not None else cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB), cv2.COLOR_RGB2BGR)
-        self.net.setInputSize((img.shape[1], img.shape[0]))
-        _, faces = self.net.detect(img)
+        img = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR) if rgb is not None else cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+        h, w = img.shape[:2]
+        scale = min(1.0, self.max_side / max(h, w))
+        if scale < 1:
+            img = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        net = self._net()
+        net.setInputSize((img.shape[1], img.shape[0]))
+        _, faces = net.detect(img)
         if faces is None:
             return []
-        return [Detection(tuple(int(round(v)) for v in f[:4]), float(f[-1])) for f in faces]
+        out = []
+        for f in faces:
+            xy = f[:14] / scale  # box and keypoints back to the input's pixels
+            kps = tuple((float(xy[4 + 2 * k]), float(xy[5 + 2 * k])) for k in range(5))
+            out.append(Detection(tuple(int(round(v)) for v in xy[:4]), float(f[14]), kps))
+        return sorted(out, key=lambda d: -d.box[2] * d.box[3])
 
 
 class WholeImage:
@@ -133,13 +194,37 @@ class WholeImage:
         return [Detection((0, 0, gray.shape[1], gray.shape[0]), 1.0)]
 
 
-def make_detector(name: str = "haar", model_path: str | None = None) -> Detector:
+#: The detectors by name, with what bench/detectors.py measured on faces-bench (docs/benchmarks.md):
+#: recall at IoU 0.5 of easy / all faces, extra boxes per photo, median keypoint error (inter-ocular
+#: distances), ms per 640x480 photo on 2 CPU cores.
+DETECTOR_INFO = {
+    "yunet": {
+        "description": "YuNet-s (OpenCV, Apache-2.0), score 0.7, 5 keypoints; the default",
+        "recall_easy": 0.98,
+        "recall_all": 0.47,
+        "extra_boxes_per_photo": 0.21,
+        "keypoint_error": 0.151,
+        "ms_640x480": 7.4,
+    },
+    "haar": {
+        "description": "OpenCV's frontal-face Haar cascade; no keypoints",
+        "recall_easy": 0.476,
+        "recall_all": 0.119,
+        "extra_boxes_per_photo": 0.33,
+        "keypoint_error": None,
+        "ms_640x480": 29.1,
+    },
+    "none": {"description": "no detection: every input is one face crop (like FER2013 images)"},
+}
+
+
+def make_detector(name: str = "yunet", model_path: str | None = None) -> Detector:
+    """A detector by name (see :data:`DETECTOR_INFO`): ``yunet`` (the shipped model, or ``model_path``),
+    ``haar`` or ``none``."""
     if name == "haar":
         return HaarDetector(model_path)
     if name == "yunet":
-        if not model_path:
-            raise ValueError("the yunet detector needs its model file: --detector-model face_detection_yunet.onnx")
         return YuNetDetector(model_path)
     if name == "none":
         return WholeImage()
-    raise ValueError(f"unknown detector {name!r}; choose haar, yunet or none")
+    raise ValueError(f"unknown detector {name!r}; choose {', '.join(DETECTOR_INFO)}")

@@ -23,7 +23,7 @@ COLORS = {  # RGB
 
 
 def draw_faces(rgb: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
-    """A copy of ``rgb`` with every face's box and label drawn on it."""
+    """A copy of ``rgb`` with every face's box, label and keypoints drawn on it."""
     out = np.ascontiguousarray(rgb.copy() if rgb.ndim == 3 else cv2.cvtColor(rgb, cv2.COLOR_GRAY2RGB))
     thick = max(1, round(max(out.shape[:2]) / 400))
     scale = max(0.4, max(out.shape[:2]) / 1000)
@@ -36,6 +36,9 @@ def draw_faces(rgb: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
         ty = y - 4 if y - th - base - 4 > 0 else y + h + th + 4
         cv2.rectangle(out, (x, ty - th - base), (x + tw + 4, ty + base), color, -1)
         cv2.putText(out, text, (x + 2, ty), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick, cv2.LINE_AA)
+        for px, py in f.keypoints or ():  # eyes, nose tip, mouth corners
+            cv2.circle(out, (round(px), round(py)), thick + 2, color, -1, cv2.LINE_AA)
+            cv2.circle(out, (round(px), round(py)), thick + 2, (0, 0, 0), 1, cv2.LINE_AA)
     return out
 
 

@@ -47,7 +47,7 @@ class Recognizer:
         cls,
         weights: str | os.PathLike = "default",
         *,
-        detector: str | Detector = "haar",
+        detector: str | Detector = "yunet",
         detector_model: str | None = None,
         backend: str = "onnx",
         threads: int | None = None,

@@ -88,7 +88,7 @@ def track_stream(
         live = [t.box for t in tracker.tracks.values() if t.missed == 0]
         if detect_every > 1 and live and i % detect_every:
             gray = to_gray(rgb)
-            dets = detect_near(recognizer.detector, gray, live)
+            dets = detect_near(recognizer.detector, gray, live, rgb if rgb.ndim == 3 else None)
         else:
             gray, dets = recognizer.detect(rgb)
         probs = recognizer.predict_faces(recognizer.crop(gray, dets))

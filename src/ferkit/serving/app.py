@@ -78,7 +78,7 @@ def serve(
     port: int = 8000,
     limits: Limits = Limits(),
     backend: str = "onnx",
-    detector: str = "haar",
+    detector: str = "yunet",
 ) -> None:
     """Run the app with uvicorn (blocking)."""
     import uvicorn
