@@ -19,6 +19,12 @@ def add_recognizer_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--detector", default="yunet", choices=DETECTORS, help="face detector (ferkit models lists them)")
     p.add_argument("--detector-model", help="model file for --detector yunet")
     p.add_argument("--no-detect", action="store_true", help="inputs are already face crops (like FER2013)")
+    p.add_argument(
+        "--align",
+        default="level",
+        choices=("level", "keep-tilt", "none"),
+        help="warp faces onto FER2013's keypoint template (level: eyes levelled) or crop boxes (none)",
+    )
     p.add_argument("--backend", default="onnx", choices=("onnx", "torch"), help="classifier runtime")
     p.add_argument(
         "--uncertain-below",
@@ -38,6 +44,7 @@ def recognizer_options(args: argparse.Namespace) -> dict:
         detector_model=args.detector_model,
         backend=args.backend,
         uncertain_below=args.uncertain_below,
+        align=args.align,
     )
 
 

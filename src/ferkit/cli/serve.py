@@ -14,6 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sv.add_argument("--model", default="default", help="shipped model name, checkpoint, run directory or .onnx")
     sv.add_argument("--backend", default="onnx", choices=("onnx", "torch"))
     sv.add_argument("--detector", default="yunet", choices=DETECTORS, help="face detector (ferkit models lists them)")
+    sv.add_argument("--align", default="level", choices=("level", "keep-tilt", "none"), help="face alignment")
     sv.add_argument("--max-upload-mb", type=float, default=10.0)
     sv.add_argument("--timeout", type=float, default=30.0, help="seconds per request before a 504")
     sv.add_argument("--concurrency", type=int, default=2, help="inferences running at once")
@@ -27,5 +28,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     limits = Limits(
         max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), timeout_s=args.timeout, max_concurrency=args.concurrency
     )
-    serve(args.model, host=args.host, port=args.port, limits=limits, backend=args.backend, detector=args.detector)
+    serve(
+        args.model,
+        host=args.host,
+        port=args.port,
+        limits=limits,
+        backend=args.backend,
+        detector=args.detector,
+        align=args.align,
+    )
     return 0

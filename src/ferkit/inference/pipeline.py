@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..data.decode import MAX_PIXELS, ImageError, load_image, to_gray
+from ..faces.align import ALIGN_MODES, align_face
 from ..faces.crop import crop_face
 from ..faces.detect import Detection, Detector, WholeImage, make_detector
 from .backends import Classifier, load_classifier
@@ -30,6 +31,7 @@ class Located:
     detections: list[Detection]
     crops: list[np.ndarray]
     image: np.ndarray | None = None  # the decoded image, kept only when asked for (annotation)
+    aligned: list[bool | None] = field(default_factory=list)  # per crop: aligned, fell back, or not asked
 
 
 @dataclass
@@ -38,7 +40,8 @@ class Recognizer:
 
     classifier: Classifier
     detector: Detector
-    margin: float = 0.1  # FER2013-like framing around a detector's box
+    margin: float = 0.1  # FER2013-like framing around a detector's box (when not aligning)
+    align: str = "level"  # "level", "keep-tilt" (keypoints warped onto FER2013's template) or "none" (box crops)
     uncertain_below: float = 0.0  # flag faces whose top probability is below this
     max_pixels: int = MAX_PIXELS
 
@@ -52,11 +55,21 @@ class Recognizer:
         backend: str = "onnx",
         threads: int | None = None,
         uncertain_below: float = 0.0,
+        align: str = "level",
     ) -> Recognizer:
         """Load a shipped model by name (``"default"``), a checkpoint or an ``.onnx`` export; no network is
-        ever used. ``backend`` is ``"onnx"`` (ONNX Runtime, no torch needed) or ``"torch"``."""
+        ever used. ``backend`` is ``"onnx"`` (ONNX Runtime, no torch needed) or ``"torch"``; ``align`` is
+        ``"level"`` (the default: chosen by ``bench/alignment.py``), ``"keep-tilt"`` or ``"none"`` (box
+        crops); see :mod:`ferkit.faces.align`."""
+        if align not in ALIGN_MODES:
+            raise ValueError(f"unknown alignment {align!r}; choose {', '.join(ALIGN_MODES)}")
         det = make_detector(detector, detector_model) if isinstance(detector, str) else detector
-        return cls(classifier=load_classifier(weights, backend, threads), detector=det, uncertain_below=uncertain_below)
+        return cls(
+            classifier=load_classifier(weights, backend, threads),
+            detector=det,
+            uncertain_below=uncertain_below,
+            align=align,
+        )
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -73,21 +86,36 @@ class Recognizer:
         gray = to_gray(image)
         return gray, self.detector.detect(gray, image if image.ndim == 3 else None)
 
-    def crop(self, gray: np.ndarray, detections: Sequence[Detection]) -> list[np.ndarray]:
-        """Face crops at the classifier's input size; a whole-image "detection" is used as it is."""
-        margin = 0.0 if isinstance(self.detector, WholeImage) else self.margin
+    def crop(self, gray: np.ndarray, detections: Sequence[Detection]) -> tuple[list[np.ndarray], list[bool | None]]:
+        """Face crops at the classifier's input size, and per crop whether it was aligned (None: alignment
+        off). A face whose keypoints cannot place it falls back to its box crop (``False``); a whole-image
+        "detection" is used as it is."""
         size = self.classifier.preprocess.image_size
-        return [crop_face(gray, d.box, size, margin) for d in detections]
+        if isinstance(self.detector, WholeImage):
+            return [crop_face(gray, d.box, size, 0.0) for d in detections], [None] * len(detections)
+        crops, aligned = [], []
+        for d in detections:
+            face = None
+            if self.align != "none" and d.keypoints:
+                face = align_face(gray, d.keypoints, size, level=self.align == "level")
+            crops.append(face if face is not None else crop_face(gray, d.box, size, self.margin))
+            aligned.append(None if self.align == "none" else face is not None)
+        return crops, aligned
 
     def predict_faces(self, faces: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
         """Calibrated class probabilities ``(N, C)`` for uint8 grey face crops (any size)."""
         return self.classifier.probs(faces)
 
     def faces(
-        self, detections: Sequence[Detection], probs: np.ndarray, track_ids: Sequence[int] | None = None
+        self,
+        detections: Sequence[Detection],
+        probs: np.ndarray,
+        track_ids: Sequence[int] | None = None,
+        aligned: Sequence[bool | None] | None = None,
     ) -> list[Face]:
         """:class:`Face` results from detections and their rows of probabilities."""
         ids = track_ids if track_ids is not None else [None] * len(detections)
+        flags = aligned if aligned is not None else [None] * len(detections)
         return [
             make_face(
                 d.box,
@@ -96,9 +124,10 @@ class Recognizer:
                 d.score,
                 track_id=t,
                 uncertain_below=self.uncertain_below,
-                keypoints=getattr(d, "keypoints", None),
+                keypoints=d.keypoints,
+                aligned=a,
             )
-            for d, p, t in zip(detections, probs, ids)
+            for d, p, t, a in zip(detections, probs, ids, flags)
         ]
 
     def locate(self, source: Any, *, name: str | None = None, keep_image: bool = False) -> Located:
@@ -108,7 +137,8 @@ class Recognizer:
         image = load_image(source, name=label, max_pixels=self.max_pixels)
         gray, dets = self.detect(image)
         result = ImageResult(path=label, width=int(image.shape[1]), height=int(image.shape[0]))
-        return Located(result, dets, self.crop(gray, dets), image if keep_image else None)
+        crops, aligned = self.crop(gray, dets)
+        return Located(result, dets, crops, image if keep_image else None, aligned)
 
     def classify(self, located: Sequence[Located]) -> list[ImageResult]:
         """Classify the faces of many located images in one network batch and complete their results."""
@@ -116,7 +146,7 @@ class Recognizer:
         k = 0
         for item in located:
             n = len(item.crops)
-            item.result.faces = self.faces(item.detections, probs[k : k + n])
+            item.result.faces = self.faces(item.detections, probs[k : k + n], aligned=item.aligned or None)
             k += n
             if not item.result.faces and item.result.status == "ok":
                 item.result.status, item.result.error = "no_face", f"{item.result.path or 'image'}: no face found"

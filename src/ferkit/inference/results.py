@@ -26,6 +26,7 @@ class Face:
     track_id: int | None = None
     uncertain: bool = False
     keypoints: list[tuple[float, float]] | None = None  # eyes, nose tip, mouth corners, where the detector gives them
+    aligned: bool | None = None  # warped onto FER2013's template (False: fell back to the box crop; None: not asked)
 
     @property
     def confidence(self) -> float:
@@ -41,6 +42,8 @@ class Face:
         }
         if self.keypoints is not None:
             d["keypoints"] = [[round(x, 1), round(y, 1)] for x, y in self.keypoints]
+        if self.aligned is not None:
+            d["aligned"] = self.aligned
         if self.track_id is not None:
             d["track_id"] = self.track_id
         if self.uncertain:
@@ -57,6 +60,7 @@ def make_face(
     track_id: int | None = None,
     uncertain_below: float = 0.0,
     keypoints: Sequence[Sequence[float]] | None = None,
+    aligned: bool | None = None,
 ) -> Face:
     """A :class:`Face` from a detection and its row of calibrated probabilities."""
     k = int(np.argmax(probs))
@@ -68,6 +72,7 @@ def make_face(
         track_id=track_id,
         uncertain=bool(probs[k] < uncertain_below),
         keypoints=[(float(x), float(y)) for x, y in keypoints] if keypoints is not None else None,
+        aligned=aligned,
     )
 
 
@@ -178,6 +183,7 @@ def face_columns(classes: Sequence[str]) -> list[str]:
         "confidence",
         "detector_score",
         "keypoints",
+        "aligned",
     ] + [f"p_{c}" for c in classes]
 
 
@@ -204,6 +210,7 @@ def face_rows(result: dict | Result) -> list[dict]:
                 "confidence": f["confidence"],
                 "detector_score": f["detector_score"],
                 "keypoints": " ".join(f"{a},{b}" for a, b in kp) if kp else "",
+                "aligned": f.get("aligned", ""),
                 **{f"p_{c}": p for c, p in f["probs"].items()},
             }
         )

@@ -91,10 +91,11 @@ def track_stream(
             dets = detect_near(recognizer.detector, gray, live, rgb if rgb.ndim == 3 else None)
         else:
             gray, dets = recognizer.detect(rgb)
-        probs = recognizer.predict_faces(recognizer.crop(gray, dets))
+        crops, aligned = recognizer.crop(gray, dets)
+        probs = recognizer.predict_faces(crops)
         tracked = tracker.update([d.box for d in dets], probs)
         smoothed = np.stack([p for _, p in tracked]) if tracked else probs
-        yield rgb, recognizer.faces(dets, smoothed, [tid for tid, _ in tracked])
+        yield rgb, recognizer.faces(dets, smoothed, [tid for tid, _ in tracked], aligned)
 
 
 def process_video(

@@ -79,9 +79,10 @@ def serve(
     limits: Limits = Limits(),
     backend: str = "onnx",
     detector: str = "yunet",
+    align: str = "level",
 ) -> None:
     """Run the app with uvicorn (blocking)."""
     import uvicorn
 
-    rec = Recognizer.from_pretrained(weights, backend=backend, detector=detector)
+    rec = Recognizer.from_pretrained(weights, backend=backend, detector=detector, align=align)
     uvicorn.run(create_app(rec, limits), host=host, port=port, log_level="info", access_log=False)
