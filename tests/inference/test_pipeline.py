@@ -105,3 +105,13 @@ def test_no_detect_on_files_equals_evaluate(fer_slice_dir):
     got = np.array([[r[0].probs[c] for c in rec.classes] for r in results])
     np.testing.assert_allclose(got, ref, atol=1e-4)
     assert [r[0].box for r in results] == [(0, 0, 48, 48)] * len(results)
+
+
+def test_a_large_photo_is_searched_downscaled_and_cut_at_full_size(rec, hopper):
+    import cv2
+
+    big = cv2.resize(hopper, (hopper.shape[1] * 4, hopper.shape[0] * 4), interpolation=cv2.INTER_CUBIC)  # 2048x2400
+    (face,) = rec.predict(big)
+    small = rec.predict(hopper)[0]
+    assert iou(face.box, tuple(4 * v for v in small.box)) > 0.8  # boxes in the full image's pixels
+    assert face.label == small.label and abs(face.confidence - small.confidence) < 0.2
