@@ -96,11 +96,18 @@ class HaarDetector:
 
 
 def detect_near(
-    detector: Detector, gray: np.ndarray, boxes: list[tuple], rgb: np.ndarray | None = None, pad: float = 0.5
+    detector: Detector,
+    gray: np.ndarray,
+    boxes: list[tuple],
+    rgb: np.ndarray | None = None,
+    pad: float = 0.5,
+    face_px: int = 96,
 ) -> list[Detection]:
-    """Look for each known face again, only in a padded window around its last box (Haar: also only at
-    about its size): a small fraction of a full-frame search, so video runs full detection only every few
-    frames. Boxes and keypoints come back in frame coordinates."""
+    """Look for each known face again, only in a padded window around its last box: a small fraction of a
+    full-frame search, so video runs full detection only every few frames. Haar searches the window only
+    at about the face's size; other detectors search it shrunk so the face is about ``face_px`` pixels
+    (plenty for a detector, and a 200-px face's window costs a tenth). Boxes and keypoints come back in
+    frame coordinates."""
     if isinstance(detector, WholeImage):
         return detector.detect(gray)
     H, W = gray.shape[:2]
@@ -113,18 +120,25 @@ def detect_near(
             continue
         window = gray[y0:y1, x0:x1]
         if isinstance(detector, HaarDetector):
-            dets = detector.detect(window, size_range=(int(0.7 * s), int(1.4 * s) + 1))
+            dets, f = detector.detect(window, size_range=(int(0.7 * s), int(1.4 * s) + 1)), 1.0
         else:
-            dets = detector.detect(window, rgb[y0:y1, x0:x1] if rgb is not None else None)
+            window_rgb = rgb[y0:y1, x0:x1] if rgb is not None else None
+            f = min(1.0, face_px / max(1, s))
+            if f < 1:
+                size = (max(8, round((x1 - x0) * f)), max(8, round((y1 - y0) * f)))
+                window = cv2.resize(window, size, interpolation=cv2.INTER_AREA)
+                window_rgb = cv2.resize(window_rgb, size, interpolation=cv2.INTER_AREA) if rgb is not None else None
+            dets = detector.detect(window, window_rgb)
         if dets:
-            found.append(_shifted(max(dets, key=lambda d: d.score), x0, y0))
+            found.append(_to_frame(max(dets, key=lambda d: d.score), f, x0, y0))
     return found
 
 
-def _shifted(d: Detection, dx: int, dy: int) -> Detection:
-    bx, by, bw, bh = d.box
-    kps = tuple((px + dx, py + dy) for px, py in d.keypoints) if d.keypoints else None
-    return Detection((bx + dx, by + dy, bw, bh), d.score, kps)
+def _to_frame(d: Detection, f: float, dx: int, dy: int) -> Detection:
+    """A detection in a window shrunk by ``f`` at offset ``(dx, dy)``, in frame coordinates."""
+    bx, by, bw, bh = (v / f for v in d.box)
+    kps = tuple((px / f + dx, py / f + dy) for px, py in d.keypoints) if d.keypoints else None
+    return Detection((round(bx + dx), round(by + dy), round(bw), round(bh)), d.score, kps)
 
 
 def detector_file(name: str) -> Path:
@@ -135,15 +149,19 @@ def detector_file(name: str) -> Path:
 class YuNetDetector:
     """OpenCV's YuNet (a 75k-parameter CNN, Apache-2.0) with five keypoints per face; the model file
     ships inside the package. Images larger than ``max_side`` are searched on a downscaled copy and the
-    boxes scaled back, so a 24-megapixel photo costs what a ``max_side`` one does."""
+    boxes scaled back, so a 24-megapixel photo costs what a ``max_side`` one does.
+
+    OpenCV re-plans the network whenever the input size changes (a 192-px window then cost as much as a
+    640×480 frame), so inputs are padded to multiples of 32 and each thread keeps a net per size."""
 
     name = "yunet"
+    NETS_PER_THREAD = 8
 
     def __init__(
         self,
         model_path: str | os.PathLike | None = None,
         *,
-        score_threshold: float = 0.6,
+        score_threshold: float = 0.7,
         nms_threshold: float = 0.3,
         max_side: int = 1280,
     ) -> None:
@@ -152,18 +170,21 @@ class YuNetDetector:
             raise FileNotFoundError(f"{self.model_path}: YuNet model file not found")
         self.score_threshold, self.nms_threshold, self.max_side = score_threshold, nms_threshold, max_side
         self._local = threading.local()  # an OpenCV net is not safe to share between threads
-        self._net()  # fail now, not at the first image, on a file OpenCV cannot load
+        self._net((320, 320))  # fail now, not at the first image, on a file OpenCV cannot load
 
-    def _net(self):
-        net = getattr(self._local, "net", None)
+    def _net(self, size: tuple[int, int]):
+        nets: dict = self._local.__dict__.setdefault("nets", {})
+        net = nets.pop(size, None)
         if net is None:
             try:
                 net = cv2.FaceDetectorYN.create(
-                    str(self.model_path), "", (320, 320), self.score_threshold, self.nms_threshold, 5000
+                    str(self.model_path), "", size, self.score_threshold, self.nms_threshold, 5000
                 )
             except cv2.error as exc:
                 raise ValueError(f"{self.model_path}: not a YuNet model OpenCV can load ({exc.msg.strip()})") from None
-            self._local.net = net
+            if len(nets) >= self.NETS_PER_THREAD:
+                nets.pop(next(iter(nets)))  # the least recently used
+        nets[size] = net  # most recently used last
         return net
 
     def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None) -> list[Detection]:
@@ -172,9 +193,11 @@ class YuNetDetector:
         scale = min(1.0, self.max_side / max(h, w))
         if scale < 1:
             img = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-        net = self._net()
-        net.setInputSize((img.shape[1], img.shape[0]))
-        _, faces = net.detect(img)
+        h, w = img.shape[:2]
+        pw, ph = -w % 32, -h % 32  # pad right and bottom: coordinates are unchanged
+        if pw or ph:
+            img = cv2.copyMakeBorder(img, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        _, faces = self._net((w + pw, h + ph)).detect(img)
         if faces is None:
             return []
         out = []
