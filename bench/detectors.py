@@ -65,7 +65,7 @@ def keypoint_error(truth: list, found) -> float:
 
 
 def evaluate(det, entries: list[dict], root: Path) -> dict:
-    counts = {"easy": [0, 0], "all": [0, 0]}
+    counts = {"easy": [0, 0], "all": [0, 0], "24px": [0, 0]}
     extra, photos, kp_errors = 0, 0, []
     for e in entries:
         rgb = load_image(root / e["file"])
@@ -78,7 +78,9 @@ def evaluate(det, entries: list[dict], root: Path) -> dict:
             for i, f in enumerate(e["faces"]):
                 if f.get("ignore"):
                     continue
-                for key in ("all",) + (("easy",) if f["difficulty"] == "easy" else ()):
+                keys = ("all",) + (("easy",) if f["difficulty"] == "easy" else ())
+                keys += ("24px",) if min(f["box"][2:]) >= 24 else ()
+                for key in keys:
                     counts[key][0] += i in found
                     counts[key][1] += 1
         if e["source"] != "wider_face_val":
@@ -89,6 +91,8 @@ def evaluate(det, entries: list[dict], root: Path) -> dict:
     return {
         "recall_easy": round(counts["easy"][0] / counts["easy"][1], 3),
         "recall_all": round(counts["all"][0] / counts["all"][1], 3),
+        "recall_24px_and_up": round(counts["24px"][0] / counts["24px"][1], 3),
+        "faces_24px_and_up": counts["24px"][1],
         "faces_easy": counts["easy"][1],
         "faces_all": counts["all"][1],
         "extra_boxes_per_photo": round(extra / photos, 2),
