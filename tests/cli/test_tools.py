@@ -35,3 +35,15 @@ def test_bench_json(capsys):
     assert main(["bench", "--quick", "--json", "--backend", "onnx"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["backends"]["onnx"]["faces_in_photo"] == 1
+
+
+def test_export_an_ensemble_member_by_member_then_predict_with_it(tiny_ckpt, tmp_path, capsys):
+    pytest.importorskip("torch")
+    out = tmp_path / "ens.onnx"
+    assert main(["export", "--weights", f"{tiny_ckpt},default", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert (tmp_path / "ens-0.onnx").is_file() and (tmp_path / "ens-1.onnx").is_file()
+    weights = printed.split("--weights ")[-1].split()[0]
+    from ferkit.inference.backends import load_classifier
+
+    assert load_classifier(weights).name.endswith("+default")

@@ -64,3 +64,13 @@ def test_tiny_model_on_synthetic_private_test(tiny_ckpt, synthetic_dir, tmp_path
     )
     with pytest.raises(ValueError, match="does not know the classes"):
         evaluate(load_checkpoint(tiny_ckpt), unknown)
+
+
+def test_an_ensemble_is_reported_apart_from_its_members(tiny_ckpt, synthetic_dir, tmp_path):
+    res = evaluate_path(f"{tiny_ckpt},{tiny_ckpt}", synthetic_dir, split="test", out_dir=tmp_path / "ens")
+    single = evaluate_path(tiny_ckpt, synthetic_dir, split="test")
+    rep = res.report
+    assert rep["model"].startswith("ensemble(") and len(rep["members"]) == 2
+    assert rep["accuracy"] == single.report["accuracy"] == rep["members"][0]["accuracy"]
+    np.testing.assert_allclose(res.probs, single.probs, atol=1e-6)
+    assert json.loads((tmp_path / "ens" / "report.json").read_text())["members"][1]["model"] == single.report["model"]

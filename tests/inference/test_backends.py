@@ -34,3 +34,33 @@ def test_bad_backend_and_weights(tiny_onnx):
     with pytest.raises(CheckpointError, match="an ONNX export; PyTorch needs the .safetensors"):
         load_classifier(tiny_onnx, "torch")
     assert load_classifier("default").probs([]).shape == (0, 7)
+
+
+def test_an_ensemble_averages_calibrated_probabilities(tiny_ckpt, tiny_onnx):
+    from ferkit.inference.backends import Ensemble
+
+    faces = np.random.default_rng(1).integers(0, 256, (20, 48, 48), dtype=np.uint8)
+    one = load_classifier(tiny_onnx)
+    ens = load_classifier(f"{tiny_onnx},default")
+    assert isinstance(ens, Ensemble) and ens.name == f"{one.name}+default" and ens.meta["model"] == "ensemble"
+    np.testing.assert_allclose(ens.probs(faces), (one.probs(faces) + load_classifier().probs(faces)) / 2, atol=1e-6)
+    np.testing.assert_allclose(load_classifier(f"{tiny_onnx},{tiny_onnx}").probs(faces), one.probs(faces), atol=1e-6)
+
+
+def test_ensemble_members_must_share_classes(tiny_ckpt, synthetic_dir, tmp_path):
+    from ferkit.training.config import TrainConfig
+    from ferkit.training.loop import train
+
+    pytest.importorskip("torch")
+    cfg = TrainConfig(
+        data=str(synthetic_dir),
+        out=str(tmp_path / "two"),
+        model="cnn",
+        model_args={"width": 4},
+        epochs=1,
+        batch_size=30,
+        classes="happy,sad",
+    )
+    two = train(cfg, progress=False).best_checkpoint
+    with pytest.raises(CheckpointError, match="disagree on classes"):
+        load_classifier(f"{tiny_ckpt},{two}")

@@ -17,3 +17,13 @@ def test_model_info_and_separate_metrics(recognizer):
     a.metrics.faces.inc(2)
     assert a.metrics.registry is not b.metrics.registry and b.metrics.faces._value.get() == 0
     assert b.gate._value == 3 and Limits().max_upload_bytes == 10 * 1024 * 1024
+
+
+def test_an_ensemble_service_describes_its_members(tiny_onnx):
+    from ferkit.inference.pipeline import Recognizer
+
+    async def build() -> ServiceContext:
+        return ServiceContext(Recognizer.from_pretrained(f"default,{tiny_onnx}"), Limits())
+
+    info = asyncio.run(build()).model_info
+    assert info["architecture"] == "ensemble" and info["name"].startswith("default+")

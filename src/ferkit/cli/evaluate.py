@@ -11,7 +11,11 @@ from .output import console, print_json
 
 def register(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("evaluate", help="metrics, confusion matrix and sample predictions on one split")
-    ev.add_argument("--weights", default="default", help="checkpoint, run directory or shipped model name")
+    ev.add_argument(
+        "--weights",
+        default="default",
+        help="checkpoint, run directory or shipped model name; several, comma-separated: an ensemble",
+    )
     ev.add_argument("--data", required=True)
     ev.add_argument("--split", default="test", choices=("train", "val", "test"))
     ev.add_argument("--classes", help="evaluate on a subset of the model's classes")
@@ -32,7 +36,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     require_torch("ferkit evaluate")
     from ..evaluation.evaluate import evaluate_path
 
-    out = args.out or (Path("ferkit-eval") / f"{Path(str(args.weights)).stem}-{args.split}")
+    name = "ensemble" if "," in str(args.weights) else Path(str(args.weights)).stem
+    out = args.out or (Path("ferkit-eval") / f"{name}-{args.split}")
     rep = evaluate_path(
         args.weights,
         args.data,

@@ -15,7 +15,11 @@ DETECTORS = ("yunet", "haar", "none")
 
 
 def add_recognizer_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--weights", default="default", help="shipped model name, checkpoint, run directory or .onnx")
+    p.add_argument(
+        "--weights",
+        default="default",
+        help="shipped model name, checkpoint, run directory or .onnx; several, comma-separated: an ensemble",
+    )
     p.add_argument("--detector", default="yunet", choices=DETECTORS, help="face detector (ferkit models lists them)")
     p.add_argument("--detector-model", help="model file for --detector yunet")
     p.add_argument("--no-detect", action="store_true", help="inputs are already face crops (like FER2013)")

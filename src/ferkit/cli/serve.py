@@ -11,7 +11,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     sv = sub.add_parser("serve", help="REST service and web page (http://HOST:PORT/)")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8000)
-    sv.add_argument("--model", default="default", help="shipped model name, checkpoint, run directory or .onnx")
+    sv.add_argument(
+        "--model",
+        default="default",
+        help="shipped model name, checkpoint, run directory or .onnx; several, comma-separated: an ensemble",
+    )
     sv.add_argument("--backend", default="onnx", choices=("onnx", "torch"))
     sv.add_argument("--detector", default="yunet", choices=DETECTORS, help="face detector (ferkit models lists them)")
     sv.add_argument("--align", default="level", choices=("level", "keep-tilt", "none"), help="face alignment")

@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 
 from ..extras import has_torch, require_torch
-from .output import console, print_json
+from .output import console, plain, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     ex = sub.add_parser("export", help="export a checkpoint to ONNX and check it against PyTorch")
-    ex.add_argument("--weights", default="default")
+    ex.add_argument("--weights", default="default", help="a checkpoint, or several (an ensemble: one ONNX each)")
     ex.add_argument("--format", default="onnx", choices=("onnx",))
     ex.add_argument("--out", help="output file (default NAME.onnx)")
     ex.set_defaults(func=cmd_export)
@@ -31,11 +31,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     require_torch("ferkit export")
     from ..export.onnx import check_onnx, export_onnx
+    from ..models.meta import split_weights
 
-    out = Path(args.out or f"{Path(str(args.weights)).stem}.onnx")
-    export_onnx(args.weights, out)
-    diff = check_onnx(args.weights, out)
-    console.print(f"wrote {out} (max |PyTorch - ONNX Runtime| logit difference {diff:.2e})")
+    members = split_weights(args.weights)
+    out = Path(args.out or f"{Path(members[0]).stem if len(members) == 1 else 'ensemble'}.onnx")
+    written = []
+    for i, weights in enumerate(members):  # an ensemble runs from its members' files: one ONNX each
+        path = out if len(members) == 1 else out.with_name(f"{out.stem}-{i}{out.suffix}")
+        export_onnx(weights, path)
+        diff = check_onnx(weights, path)
+        console.print(f"wrote {plain(path)} (max |PyTorch - ONNX Runtime| logit difference {diff:.2e})", soft_wrap=True)
+        written.append(str(path))
+    if len(members) > 1:
+        console.print(f"run the ensemble with --weights {plain(','.join(written))}", soft_wrap=True)
     return 0
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..data.dataset import FERDataset, load_dataset
 from ..models.checkpoint import Checkpoint, load_checkpoint
+from ..models.meta import split_weights
 from ..probs import softmax
 from .logits import predict_logits
 from .metrics import classification_report
@@ -56,18 +57,43 @@ def evaluate_path(
     skip_bad: bool = False,
     device: str = "cpu",
 ) -> Evaluation:
-    """Load a checkpoint and a dataset, evaluate one split, and write the report files to ``out_dir``."""
-    ckpt = load_checkpoint(weights, device=device)
+    """Load a checkpoint (or several, comma-separated: an ensemble) and a dataset, evaluate one split, and
+    write the report files to ``out_dir``."""
+    ckpts = [load_checkpoint(w, device=device) for w in split_weights(weights)]
     data = load_dataset(
-        data_path, classes=classes or ckpt.classes, image_size=ckpt.preprocess.image_size, skip_bad=skip_bad
+        data_path, classes=classes or ckpts[0].classes, image_size=ckpts[0].preprocess.image_size, skip_bad=skip_bad
     )
     if not data.has_split(split):
         raise ValueError(f"{data_path}: has no {split!r} split (it has {', '.join(sorted(set(data.splits)))})")
-    result = evaluate(ckpt, data.split(split), tta=tta, device=device)
+    if len(ckpts) == 1:
+        result = evaluate(ckpts[0], data.split(split), tta=tta, device=device)
+    else:
+        result = evaluate_ensemble(ckpts, data.split(split), tta=tta, device=device)
     result.report["split"] = split
     if out_dir is not None:
         write_report_files(result, Path(out_dir))
     return result
+
+
+def evaluate_ensemble(
+    ckpts: list[Checkpoint], data: FERDataset, *, tta: bool = False, device: str = "cpu"
+) -> Evaluation:
+    """Score the average of several models' calibrated probabilities; each member's own accuracy is in
+    ``report["members"]``, so ensemble numbers stay apart from single-model ones."""
+    members = [evaluate(c, data, tta=tta, device=device) for c in ckpts]
+    probs = np.mean([m.probs for m in members], axis=0)
+    report = classification_report(data.labels, probs, data.classes)
+    report.update(
+        model="ensemble(" + ", ".join(c.name for c in ckpts) + ")",
+        tta=tta,
+        temperature=None,
+        source=data.source,
+        members=[
+            {"model": m.report["model"], "accuracy": m.report["accuracy"], "macro_f1": m.report["macro_f1"]}
+            for m in members
+        ],
+    )
+    return Evaluation(report=report, probs=probs, data=data)
 
 
 def write_report_files(result: Evaluation, out: Path, grid_size: int = 32) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..extras import require_torch
-from ..models.meta import MetaFields, read_meta, resolve_weights, shipped_onnx
+from ..models.meta import CheckpointError, MetaFields, read_meta, resolve_weights, shipped_onnx, split_weights
 from ..probs import softmax
 from ..transforms.preprocess import Preprocess
 
@@ -44,13 +44,42 @@ class Classifier(MetaFields):
         return softmax(logits, self.temperature)
 
 
+@dataclass
+class Ensemble(MetaFields):
+    """Several classifiers of the same classes whose calibrated probabilities are averaged (each member
+    keeps its own preprocessing and temperature)."""
+
+    members: list[Classifier]
+
+    def __post_init__(self) -> None:
+        first = self.members[0]
+        for m in self.members[1:]:
+            if m.classes != first.classes:
+                raise CheckpointError(f"ensemble members disagree on classes: {first.classes} vs {m.classes}")
+        self.classes, self.preprocess, self.backend = first.classes, first.preprocess, first.backend
+        self.meta = {
+            "name": "+".join(m.name for m in self.members),
+            "model": "ensemble",
+            "temperature": 1.0,
+            "classes": list(first.classes),
+            "members": [m.meta for m in self.members],
+        }
+
+    def probs(self, faces: np.ndarray | list[np.ndarray]) -> np.ndarray:
+        return np.mean([m.probs(faces) for m in self.members], axis=0).astype(np.float32)
+
+
 def load_classifier(
     weights: str | os.PathLike = "default", backend: str = "onnx", threads: int | None = None
-) -> Classifier:
-    """A :class:`Classifier` for a shipped model name, a checkpoint, a run directory or an ``.onnx`` file."""
+) -> Classifier | Ensemble:
+    """A :class:`Classifier` for a shipped model name, a checkpoint, a run directory or an ``.onnx`` file;
+    an :class:`Ensemble` for several, comma-separated."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose {' or '.join(BACKENDS)}")
-    path = resolve_weights(weights)
+    specs = split_weights(weights)
+    if len(specs) > 1:
+        return Ensemble([load_classifier(s, backend, threads) for s in specs])
+    path = resolve_weights(specs[0])
     meta = read_meta(path)
     if backend == "onnx":
         run = onnx_run(_onnx_file(path), threads)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..data.decode import IMAGE_SUFFIXES, VIDEO_SUFFIXES, ImageError
-from ..models.meta import read_meta
+from ..models.meta import read_meta, split_weights
 from .pipeline import Located, Recognizer, error_result
 from .results import Result, VideoResult, face_columns, face_rows
 
@@ -196,7 +196,9 @@ class BatchJob:
 
     def run(self, options: dict, **kw) -> Iterator[Result]:
         """Results as they come, each already written to the streams."""
-        sink = ResultSink(self.jsonl, self.csv, tuple(read_meta(options.get("weights", "default"))["classes"]))
+        sink = ResultSink(
+            self.jsonl, self.csv, tuple(read_meta(split_weights(options.get("weights", "default"))[0])["classes"])
+        )
         try:
             for r in predict_stream(options, self.todo(), **kw):
                 sink.write(r)

@@ -19,7 +19,7 @@ from ..data.decode import MAX_PIXELS, ImageError, load_image, to_gray
 from ..faces.align import ALIGN_MODES, align_face
 from ..faces.crop import crop_face
 from ..faces.detect import Detection, Detector, WholeImage, make_detector
-from .backends import Classifier, load_classifier
+from .backends import Classifier, Ensemble, load_classifier
 from .results import Face, ImageResult, VideoResult, make_face
 
 
@@ -38,7 +38,7 @@ class Located:
 class Recognizer:
     """Detect faces and recognise their expressions."""
 
-    classifier: Classifier
+    classifier: Classifier | Ensemble
     detector: Detector
     margin: float = 0.1  # FER2013-like framing around a detector's box (when not aligning)
     align: str = "level"  # "level", "keep-tilt" (keypoints warped onto FER2013's template) or "none" (box crops)

@@ -48,6 +48,16 @@ def shipped_models() -> dict[str, Path]:
     return {p.name[: -len(".safetensors")]: p for p in sorted(root.glob("*.safetensors"))} if root.is_dir() else {}
 
 
+def split_weights(spec: str | os.PathLike) -> list[str]:
+    """The members of a weights spec: ``"a.safetensors,b.onnx,default"`` is an ensemble of three."""
+    if isinstance(spec, os.PathLike):
+        return [str(spec)]
+    parts = [s.strip() for s in str(spec).split(",") if s.strip()]
+    if not parts:
+        raise CheckpointError("no weights given")
+    return parts
+
+
 def resolve_weights(spec: str | os.PathLike) -> Path:
     """A checkpoint path (``.safetensors`` or ``.onnx``), a run directory (its ``best.safetensors``) or a
     shipped model name."""
