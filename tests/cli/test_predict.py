@@ -88,3 +88,19 @@ def test_detector_choices_match_the_detectors():
     from ferkit.faces.detect import DETECTOR_INFO
 
     assert DETECTORS == tuple(DETECTOR_INFO)
+
+
+def test_three_classes_at_prediction_time(photo_dir, tmp_path):
+    import pandas as pd
+
+    proc = _cli(
+        "predict", str(photo_dir / "rgb.jpg"), "--classes", "sad,happy,neutral", "--csv", str(tmp_path / "r.csv")
+    )
+    assert proc.returncode == 0, proc.stderr
+    df = pd.read_csv(tmp_path / "r.csv")
+    assert [c for c in df.columns if c.startswith("p_")] == ["p_happy", "p_neutral", "p_sad"]
+    assert abs(df[["p_happy", "p_neutral", "p_sad"]].sum(axis=1).iloc[0] - 1) < 1e-3 and df["label"].iloc[0] in {
+        "happy",
+        "neutral",
+        "sad",
+    }

@@ -64,3 +64,18 @@ def test_ensemble_members_must_share_classes(tiny_ckpt, synthetic_dir, tmp_path)
     two = train(cfg, progress=False).best_checkpoint
     with pytest.raises(CheckpointError, match="disagree on classes"):
         load_classifier(f"{tiny_ckpt},{two}")
+
+
+def test_a_class_subset_renormalises_like_evaluate(fer_slice_zip):
+    """Prediction-time ``classes`` gives the probabilities `ferkit evaluate --classes` scores."""
+    pytest.importorskip("torch")
+    from ferkit.data.dataset import load_dataset
+    from ferkit.evaluation.evaluate import evaluate
+    from ferkit.inference.backends import Subset
+    from ferkit.models.checkpoint import load_checkpoint
+
+    data = load_dataset(fer_slice_zip, classes="happy,sad,neutral").split("test")
+    sub = Subset(load_classifier(), ("happy", "neutral", "sad"))
+    np.testing.assert_allclose(sub.probs(data.images), evaluate(load_checkpoint("default"), data).probs, atol=1e-4)
+    with pytest.raises(ValueError, match="does not know the classes"):
+        Subset(load_classifier(), ("happy", "contempt"))

@@ -23,6 +23,7 @@ def add_recognizer_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--detector", default="yunet", choices=DETECTORS, help="face detector (ferkit models lists them)")
     p.add_argument("--detector-model", help="model file for --detector yunet")
     p.add_argument("--no-detect", action="store_true", help="inputs are already face crops (like FER2013)")
+    p.add_argument("--classes", help="restrict to these classes, probabilities renormalised (e.g. happy,sad,neutral)")
     p.add_argument(
         "--align",
         default="level",
@@ -49,6 +50,7 @@ def recognizer_options(args: argparse.Namespace) -> dict:
         backend=args.backend,
         uncertain_below=args.uncertain_below,
         align=args.align,
+        classes=args.classes,
     )
 
 

@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sv.add_argument("--backend", default="onnx", choices=("onnx", "torch"))
     sv.add_argument("--detector", default="yunet", choices=DETECTORS, help="face detector (ferkit models lists them)")
     sv.add_argument("--align", default="level", choices=("level", "keep-tilt", "none"), help="face alignment")
+    sv.add_argument("--classes", help="restrict to these classes, probabilities renormalised (e.g. happy,sad,neutral)")
     sv.add_argument("--max-upload-mb", type=float, default=10.0)
     sv.add_argument("--timeout", type=float, default=30.0, help="seconds per request before a 504")
     sv.add_argument("--concurrency", type=int, default=2, help="inferences running at once")

@@ -69,6 +69,27 @@ class Ensemble(MetaFields):
         return np.mean([m.probs(faces) for m in self.members], axis=0).astype(np.float32)
 
 
+@dataclass
+class Subset(MetaFields):
+    """A classifier restricted to some of its classes, its probabilities renormalised over them (the
+    3-class happy/sad/neutral task from a 7-class model)."""
+
+    base: Classifier | Ensemble
+    classes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        unknown = [c for c in self.classes if c not in self.base.classes]
+        if unknown:
+            raise ValueError(f"the model does not know the classes {unknown} (it has {', '.join(self.base.classes)})")
+        self.columns = [self.base.classes.index(c) for c in self.classes]
+        self.preprocess, self.backend = self.base.preprocess, self.base.backend
+        self.meta = {**self.base.meta, "classes": list(self.classes), "restricted_from": list(self.base.classes)}
+
+    def probs(self, faces: np.ndarray | list[np.ndarray]) -> np.ndarray:
+        p = self.base.probs(faces)[:, self.columns]
+        return p / np.maximum(p.sum(1, keepdims=True), 1e-12)
+
+
 def load_classifier(
     weights: str | os.PathLike = "default", backend: str = "onnx", threads: int | None = None
 ) -> Classifier | Ensemble:

@@ -19,7 +19,8 @@ from ..data.decode import MAX_PIXELS, ImageError, load_image, to_gray
 from ..faces.align import ALIGN_MODES, align_face
 from ..faces.crop import crop_face
 from ..faces.detect import Detection, Detector, WholeImage, make_detector
-from .backends import Classifier, Ensemble, load_classifier
+from ..labels import parse_classes
+from .backends import Classifier, Ensemble, Subset, load_classifier
 from .results import Face, ImageResult, VideoResult, make_face
 
 
@@ -38,7 +39,7 @@ class Located:
 class Recognizer:
     """Detect faces and recognise their expressions."""
 
-    classifier: Classifier | Ensemble
+    classifier: Classifier | Ensemble | Subset
     detector: Detector
     margin: float = 0.1  # FER2013-like framing around a detector's box (when not aligning)
     align: str = "level"  # "level", "keep-tilt" (keypoints warped onto FER2013's template) or "none" (box crops)
@@ -56,16 +57,21 @@ class Recognizer:
         threads: int | None = None,
         uncertain_below: float = 0.0,
         align: str = "level",
+        classes: str | Sequence[str] | None = None,
     ) -> Recognizer:
         """Load a shipped model by name (``"default"``), a checkpoint or an ``.onnx`` export; no network is
         ever used. ``backend`` is ``"onnx"`` (ONNX Runtime, no torch needed) or ``"torch"``; ``align`` is
         ``"level"`` (the default: chosen by ``bench/alignment.py``), ``"keep-tilt"`` or ``"none"`` (box
-        crops); see :mod:`ferkit.faces.align`."""
+        crops); see :mod:`ferkit.faces.align`. ``classes`` (e.g. ``"happy,sad,neutral"``) restricts the
+        model's probabilities to those classes, renormalised."""
         if align not in ALIGN_MODES:
             raise ValueError(f"unknown alignment {align!r}; choose {', '.join(ALIGN_MODES)}")
         det = make_detector(detector, detector_model) if isinstance(detector, str) else detector
+        classifier = load_classifier(weights, backend, threads)
+        if classes:
+            classifier = Subset(classifier, parse_classes(classes))
         return cls(
-            classifier=load_classifier(weights, backend, threads),
+            classifier=classifier,
             detector=det,
             uncertain_below=uncertain_below,
             align=align,

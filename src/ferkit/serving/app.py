@@ -80,9 +80,10 @@ def serve(
     backend: str = "onnx",
     detector: str = "yunet",
     align: str = "level",
+    classes: str | None = None,
 ) -> None:
     """Run the app with uvicorn (blocking)."""
     import uvicorn
 
-    rec = Recognizer.from_pretrained(weights, backend=backend, detector=detector, align=align)
+    rec = Recognizer.from_pretrained(weights, backend=backend, detector=detector, align=align, classes=classes)
     uvicorn.run(create_app(rec, limits), host=host, port=port, log_level="info", access_log=False)
