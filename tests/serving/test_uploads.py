@@ -47,3 +47,9 @@ def test_decode_upload_maps_decoder_errors_to_statuses():
         with pytest.raises(ApiError) as exc:
             decode_upload(data, limits, "f.png")
         assert (exc.value.status, exc.value.code) == (status, code) and "f.png" in exc.value.message
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(client):
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"image": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"):
+        r = client.post("/v1/predict", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "bad_json", r.text

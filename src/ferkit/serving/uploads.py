@@ -57,6 +57,8 @@ async def _json_images(request: Request, many: bool) -> list[tuple[str, bytes]]:
         body = json.loads(await request.body())
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ApiError(400, "bad_json", "request body is not valid JSON") from None
+    except RecursionError:  # e.g. [[[[... 100,000 levels deep: Python's parser gives up
+        raise ApiError(400, "bad_json", "request body is JSON nested too deeply") from None
     if not isinstance(body, dict):
         raise ApiError(422, "bad_request", "JSON body must be an object")
     if many:
