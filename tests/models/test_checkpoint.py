@@ -51,3 +51,56 @@ def test_bad_checkpoint_files(tmp_path, tiny_onnx):
         load_checkpoint(tmp_path / "missing.safetensors")
     with pytest.raises(CheckpointError, match="an ONNX export"):
         load_checkpoint(tiny_onnx)
+
+
+def _forged(tiny_ckpt, tmp_path, name: str, **changes):
+    """A copy of the tiny checkpoint whose JSON header says something else (a stranger's file)."""
+    import json
+
+    from safetensors.numpy import load_file, save_file
+
+    meta = {**read_meta(tiny_ckpt), **changes}
+    out = tmp_path / f"{name}.safetensors"
+    save_file(load_file(str(tiny_ckpt)), str(out), metadata={"ferkit": json.dumps(meta)})
+    return out
+
+
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"model_args": {"width": 4096}}, "tensor '.*' has shape .* but model_args {'width': 4096} make it"),
+        ({"model_args": {"wings": 3}}, "'model'/'model_args' do not build a model"),
+        ({"model": "nope"}, "do not build a model"),
+        ({"temperature": 0}, "'temperature' must be a number from 0.001"),
+        ({"temperature": float("nan")}, "'temperature' must be a number"),
+        ({"preprocess": {"image_size": 10**9}}, "'preprocess.image_size' must be a whole number"),
+        ({"classes": ["happy", "happy", "sad"]}, "names a class twice"),
+        ({"classes": "happy"}, "'classes' is missing or not a list"),
+        ({"model_args": [4096]}, "'model_args' is not an object"),
+    ],
+)
+def test_untrusted_headers_are_refused_before_any_allocation(tiny_ckpt, tmp_path, changes, message):
+    import resource
+
+    path = _forged(tiny_ckpt, tmp_path, "forged", **changes)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(CheckpointError, match=message) as exc:
+        load_checkpoint(path)
+    assert str(path) in str(exc.value)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # kB: no 20 GB model was built
+
+
+def test_a_forged_checkpoint_is_a_one_line_cli_error(tiny_ckpt, tmp_path):
+    import subprocess
+    import sys
+
+    from ferkit.inference.bench import sample_photo
+
+    path = _forged(tiny_ckpt, tmp_path, "hot", temperature=0)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ferkit.cli", "predict", str(sample_photo()), "--weights", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and "temperature" in lines[0] and "hot.safetensors" in lines[0]

@@ -62,27 +62,57 @@ def save_checkpoint(
 
 
 def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpoint:
-    """Rebuild the model from a checkpoint path or a shipped model name (``"default"``)."""
+    """Rebuild the model from a checkpoint path or a shipped model name (``"default"``).
+
+    The file may come from a stranger: its header is validated (:func:`~ferkit.models.meta.check_meta`), and
+    the architecture it names is built on PyTorch's ``meta`` device — shapes without memory — and checked
+    tensor by tensor against the file before anything real is allocated."""
     path = resolve_weights(path)
     if path.suffix == ".onnx":
         raise CheckpointError(f"{path}: an ONNX export; PyTorch needs the .safetensors checkpoint")
     meta = read_meta(path)
-    model = get_model(
-        meta["model"],
-        num_classes=len(meta["classes"]),
-        image_size=meta["preprocess"]["image_size"],
-        **meta.get("model_args", {}),
-    )
-    state = load_file(str(path), device=str(device))
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if missing or unexpected:
-        raise CheckpointError(
-            f"{path}: weights do not fit {meta['model']} (missing {missing[:3]}, unexpected {unexpected[:3]})"
-        )
+    with torch.device("meta"):
+        skeleton = _build(meta, path)
+    _check_tensors(path, meta, skeleton)
+    model = _build(meta, path)
+    model.load_state_dict(load_file(str(path), device=str(device)))
     model.to(device).eval()
     return Checkpoint(
         model=model, classes=tuple(meta["classes"]), preprocess=Preprocess.from_dict(meta["preprocess"]), meta=meta
     )
+
+
+def _build(meta: dict, path: Path) -> nn.Module:
+    try:
+        return get_model(
+            meta["model"],
+            num_classes=len(meta["classes"]),
+            image_size=meta["preprocess"].get("image_size", 48),
+            **meta.get("model_args", {}),
+        )
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path}: metadata fields 'model'/'model_args' do not build a model ({exc})") from None
+
+
+def _check_tensors(path: Path, meta: dict, skeleton: nn.Module) -> None:
+    """Every tensor the architecture expects is in the file with its shape, and nothing else is."""
+    from safetensors import safe_open
+
+    expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+    with safe_open(str(path), framework="pt") as fh:
+        found = {k: tuple(fh.get_slice(k).get_shape()) for k in fh.keys()}
+    missing, unexpected = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{path}: weights do not fit {meta['model']} with model_args {meta.get('model_args', {})} "
+            f"(missing {missing[:3]}, unexpected {unexpected[:3]})"
+        )
+    for name, shape in expected.items():
+        if found[name] != shape:
+            raise CheckpointError(
+                f"{path}: tensor {name!r} has shape {list(found[name])}, but model_args "
+                f"{meta.get('model_args', {})} make it {list(shape)}"
+            )
 
 
 def update_meta(path: str | os.PathLike, **fields) -> dict:

@@ -80,13 +80,35 @@ def shipped_onnx(path: Path) -> Path | None:
 
 
 def check_meta(meta: object, path: Path | str) -> dict:
-    """The metadata if it is a ferkit checkpoint's, else a :class:`CheckpointError` naming the file."""
+    """The metadata if it is a well-formed ferkit checkpoint's, else a :class:`CheckpointError` naming the
+    file and the field. Checkpoints may come from strangers: nothing is built from a header before this."""
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a ferkit checkpoint")
     for key, kind in (("model", str), ("classes", list), ("preprocess", dict)):
         if not isinstance(meta.get(key), kind):
             raise CheckpointError(f"{path}: metadata field {key!r} is missing or not a {kind.__name__}")
+    classes = meta["classes"]
+    if not 2 <= len(classes) <= 1000 or not all(isinstance(c, str) and c for c in classes):
+        raise CheckpointError(f"{path}: metadata field 'classes' must list 2 to 1000 class names")
+    if len(set(classes)) != len(classes):
+        raise CheckpointError(f"{path}: metadata field 'classes' names a class twice")
+    pre = meta["preprocess"]
+    _number(pre.get("image_size", 48), "preprocess.image_size", path, 8, 1024, integer=True)
+    _number(pre.get("mean", 0.5), "preprocess.mean", path, -1e3, 1e3)
+    _number(pre.get("std", 0.25), "preprocess.std", path, 1e-6, 1e3)
+    _number(meta.get("temperature", 1.0), "temperature", path, 1e-3, 1e3)
+    if not isinstance(meta.get("model_args", {}), dict):
+        raise CheckpointError(f"{path}: metadata field 'model_args' is not an object")
     return meta
+
+
+def _number(value: object, field: str, path: Path | str, low: float, high: float, integer: bool = False) -> None:
+    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if not ok or isinstance(value, bool) or not low <= value <= high:  # NaN fails the range test too
+        kind = "a whole number" if integer else "a number"
+        raise CheckpointError(
+            f"{path}: metadata field {field!r} must be {kind} from {low:g} to {high:g}, not {value!r}"
+        )
 
 
 def read_meta(spec: str | os.PathLike) -> dict:
