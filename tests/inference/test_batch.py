@@ -71,3 +71,92 @@ def test_job_counts_and_refuses_to_mix_runs(tiny_onnx, synthetic_dir, tmp_path):
     (tmp_path / "nothing").mkdir()
     with pytest.raises(ValueError, match="no images or videos found"):
         BatchJob([str(tmp_path / "nothing")])
+
+
+def _exactly_once(out, table, expected: set[str]) -> None:
+    import pandas as pd
+
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["path"] for r in lines) == sorted(expected)
+    rows = pd.read_csv(table)
+    assert sorted(rows["path"]) == sorted(expected)  # one face per crop: one row per input
+
+
+def test_a_crash_between_the_csv_row_and_the_json_line_repeats_nothing(tiny_onnx, synthetic_dir, tmp_path, monkeypatch):
+    from ferkit.inference import batch
+
+    folder = synthetic_dir / "test" / "angry"
+    out, table = tmp_path / "r.jsonl", tmp_path / "r.csv"
+    argv = [
+        "predict",
+        str(folder),
+        "--no-detect",
+        "--weights",
+        str(tiny_onnx),
+        "--jsonl",
+        str(out),
+        "--csv",
+        str(table),
+    ]
+    real_write, calls = batch.ResultSink.write, {"n": 0}
+
+    def dies_after_csv(self, result):
+        calls["n"] += 1
+        if calls["n"] == 7:  # the 7th input's CSV rows are written, then the process dies before its JSON line
+            self.csv_writer.writerows(batch.face_rows(result.to_dict()))
+            self.csv.flush()
+            raise KeyboardInterrupt
+        real_write(self, result)
+
+    monkeypatch.setattr(batch.ResultSink, "write", dies_after_csv)
+    assert main(argv) == 130
+    monkeypatch.setattr(batch.ResultSink, "write", real_write)
+    with open(table, "a") as fh:
+        fh.write(str(folder / "torn"))  # and a row torn mid-write
+    assert main(argv) == 2  # neither file is mixed into without --resume
+    assert main(argv + ["--resume"]) == 0
+    _exactly_once(out, table, {str(p) for p in folder.glob("*.png")})
+
+
+def test_kill_9_at_random_moments_then_resume(tiny_onnx, synthetic_dir, tmp_path):
+    import random
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "crops"  # 1,400 inputs: long enough that kills land mid-run
+    for i, p in enumerate(sorted(synthetic_dir.rglob("*.png")) * 4):
+        (folder / f"part{i % 7}").mkdir(parents=True, exist_ok=True)
+        shutil.copy(p, folder / f"part{i % 7}" / f"{i}.png")
+    out, table = tmp_path / "r.jsonl", tmp_path / "r.csv"
+    cmd = [
+        sys.executable,
+        "-m",
+        "ferkit.cli",
+        "predict",
+        str(folder),
+        "--no-detect",
+        "--weights",
+        str(tiny_onnx),
+        "--jsonl",
+        str(out),
+        "--csv",
+        str(table),
+    ]
+    rng, kills = random.Random(0), 0
+    for attempt in range(30):
+        proc = subprocess.Popen(
+            cmd + (["--resume"] if attempt else []), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(rng.uniform(0.2, 1.2))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        if proc.wait() == 0:
+            break
+    else:
+        pytest.fail("the batch never finished")
+    assert kills >= 1
+    _exactly_once(out, table, {str(p) for p in folder.rglob("*.png")})

@@ -57,6 +57,26 @@ def done_paths(jsonl: Path) -> set[str]:
     return done
 
 
+def reconcile_csv(path: Path, done: set[str]) -> None:
+    """Keep only the complete CSV rows of inputs the JSON Lines file records as done: rows are written
+    before the JSON line, so a run killed in between (or mid-row) would otherwise repeat or tear them."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    dropped = 0
+    with open(path, newline="", encoding="utf-8") as src, open(tmp, "w", newline="", encoding="utf-8") as dst:
+        dst.write(src.readline())  # the header
+        for line in src:
+            row = next(csv.reader([line]), [])
+            if line.endswith("\n") and row and row[0] in done:
+                dst.write(line)
+            else:
+                dropped += 1
+    os.replace(tmp, path)
+    if dropped:
+        log.warning("%s: dropped %d row(s) of inputs that were not finished; they are done again", path, dropped)
+
+
 class ResultSink:
     """Streams results to JSON Lines and/or CSV as they come (constant memory), appending on resume."""
 
@@ -182,11 +202,14 @@ class BatchJob:
     ) -> None:
         self.paths, self.jsonl = paths, Path(jsonl) if jsonl else None
         self.csv = Path(csv_path) if csv_path else None
-        if self.jsonl and self.jsonl.exists() and self.jsonl.stat().st_size and not resume:
-            raise FileExistsError(
-                f"{self.jsonl}: already has results; add --resume to continue, or choose another file"
-            )
+        for out in (self.jsonl, self.csv):
+            if out and out.exists() and out.stat().st_size and not resume:
+                raise FileExistsError(f"{out}: already has results; add --resume to continue, or choose another file")
+        if resume and not self.jsonl:
+            raise ValueError("--resume needs --jsonl FILE (it records which inputs are done)")
         self.skip = done_paths(self.jsonl) if (self.jsonl and resume) else set()
+        if resume and self.csv:
+            reconcile_csv(self.csv, self.skip)
         self.total = sum(1 for _ in self.todo())
         if self.total == 0 and not self.skip:
             raise ValueError(f"no images or videos found in {', '.join(paths)}")
