@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sv.add_argument("--detector", default="yunet", choices=DETECTORS, help="face detector (ferkit models lists them)")
     sv.add_argument("--align", default="level", choices=("level", "keep-tilt", "none"), help="face alignment")
     sv.add_argument("--classes", help="restrict to these classes, probabilities renormalised (e.g. happy,sad,neutral)")
-    sv.add_argument("--max-upload-mb", type=float, default=10.0)
+    sv.add_argument("--max-upload-mb", type=float, default=10.0, help="largest image in a request")
+    sv.add_argument("--max-body-mb", type=float, default=64.0, help="largest request body, counted as it streams")
     sv.add_argument("--timeout", type=float, default=30.0, help="seconds per request before a 504")
     sv.add_argument("--concurrency", type=int, default=2, help="inferences running at once")
     sv.set_defaults(func=cmd_serve)
@@ -31,7 +32,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..serving.context import Limits
 
     limits = Limits(
-        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), timeout_s=args.timeout, max_concurrency=args.concurrency
+        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+        max_body_bytes=int(args.max_body_mb * 1024 * 1024),
+        timeout_s=args.timeout,
+        max_concurrency=args.concurrency,
     )
     serve(
         args.model,

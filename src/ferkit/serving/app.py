@@ -17,8 +17,9 @@ from fastapi.responses import JSONResponse
 
 from ..inference.pipeline import Recognizer
 from . import health, predict
+from .bodylimit import BodyLimit
 from .context import Limits, ServiceContext
-from .errors import error_response, install_error_handlers
+from .errors import ApiError, error_response, install_error_handlers
 
 log = logging.getLogger("ferkit.serve")
 access_log = logging.getLogger("ferkit.access")
@@ -36,22 +37,23 @@ def create_app(recognizer: Recognizer, limits: Limits = Limits()) -> FastAPI:
     app.state.ctx = ServiceContext(recognizer, limits)
     install_error_handlers(app)
     app.middleware("http")(_observe)
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
     app.include_router(health.router)
     app.include_router(predict.router)
     return app
 
 
 async def _observe(request: Request, call_next) -> JSONResponse:
-    """Refuse bodies that declare too large a size, turn surprises into a JSON 500, count, time and log."""
+    """Turn surprises into a JSON 500; count, time and log every request."""
     ctx: ServiceContext = request.app.state.ctx
     t0 = time.perf_counter()
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > ctx.limits.max_upload_bytes * max(1, ctx.limits.max_batch):
-        response = error_response(413, "too_large", f"request body of {length} bytes is too large")
-    else:
-        try:
-            response = await call_next(request)
-        except Exception:  # the last line of defence: a JSON 500, logged, never a hang
+    try:
+        response = await call_next(request)
+    except Exception as exc:  # the last line of defence: a JSON error, logged, never a hang
+        client_error = _api_error(exc)
+        if client_error is not None:  # e.g. a body cut off while streaming, raised inside Starlette's task group
+            response = error_response(client_error.status, client_error.code, client_error.message)
+        else:
             log.exception("unhandled error on %s", request.url.path)
             response = error_response(500, "internal", "internal error")
     dt = time.perf_counter() - t0
@@ -70,6 +72,19 @@ async def _observe(request: Request, call_next) -> JSONResponse:
         )
     )
     return response
+
+
+def _api_error(exc: BaseException | None, depth: int = 0) -> ApiError | None:
+    """The client error inside ``exc``: itself, in an exception group, or in its cause."""
+    if exc is None or depth > 8:
+        return None
+    if isinstance(exc, ApiError):
+        return exc
+    for inner in getattr(exc, "exceptions", ()):
+        found = _api_error(inner, depth + 1)
+        if found is not None:
+            return found
+    return _api_error(exc.__cause__ or exc.__context__, depth + 1)
 
 
 def serve(

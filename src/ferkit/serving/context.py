@@ -14,7 +14,8 @@ from ..inference.pipeline import Recognizer
 class Limits:
     """Per-request limits of the service (a client cannot raise them)."""
 
-    max_upload_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024  # one image's bytes
+    max_body_bytes: int = 64 * 1024 * 1024  # a whole request body, counted as it streams (chunked too)
     max_pixels: int = 25_000_000
     max_batch: int = 16
     timeout_s: float = 30.0

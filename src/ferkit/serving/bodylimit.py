@@ -1,0 +1,43 @@
+"""Request bodies counted while they stream: a client that sends more than the limit — with a
+``Content-Length`` or chunked without one — is cut off with a 413 as soon as it crosses it, so no body
+larger than the limit is ever held in memory.
+
+Written as plain ASGI rather than with Starlette's ``BaseHTTPMiddleware``: the count has to sit on the
+``receive`` channel itself, which that helper does not expose.
+"""
+
+from __future__ import annotations
+
+from .errors import ApiError, error_response
+
+
+class BodyLimit:
+    """ASGI middleware: at most ``max_bytes`` of request body per request."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await error_response(413, "too_large", self._message(int(declared)))(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise ApiError(413, "too_large", self._message(seen, streaming=True))
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _message(self, size: int, streaming: bool = False) -> str:
+        what = f"more than {self.max_bytes} bytes so far" if streaming else f"{size} bytes"
+        return f"request body of {what} exceeds the limit of {self.max_bytes} bytes"
