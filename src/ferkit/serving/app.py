@@ -52,7 +52,8 @@ async def _observe(request: Request, call_next) -> JSONResponse:
     except Exception as exc:  # the last line of defence: a JSON error, logged, never a hang
         client_error = _api_error(exc)
         if client_error is not None:  # e.g. a body cut off while streaming, raised inside Starlette's task group
-            response = error_response(client_error.status, client_error.code, client_error.message)
+            e = client_error
+            response = error_response(e.status, e.code, e.message, e.headers)
         else:
             log.exception("unhandled error on %s", request.url.path)
             response = error_response(500, "internal", "internal error")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -19,7 +20,9 @@ class Limits:
     max_pixels: int = 25_000_000
     max_batch: int = 16
     timeout_s: float = 30.0
-    max_concurrency: int = 2
+    max_concurrency: int = 2  # inferences running at once
+    max_queue: int = 8  # requests admitted beyond those (reading, decoding, waiting); more get a 503 at once
+    retry_after_s: int = 1
 
 
 @dataclass
@@ -48,6 +51,7 @@ class ServiceContext:
 
     def __post_init__(self) -> None:
         self.gate = asyncio.Semaphore(self.limits.max_concurrency)
+        self.in_flight = 0
         meta = self.recognizer.classifier.meta
         self.model_info = {
             "name": meta.get("name", "default"),
@@ -58,3 +62,23 @@ class ServiceContext:
             "backend": self.recognizer.classifier.backend,
             "detector": self.recognizer.detector.name,
         }
+
+    @asynccontextmanager
+    async def admission(self):
+        """Admit a predict request, or refuse it at once with a 503 when ``max_concurrency + max_queue``
+        are already in flight: a request holds its body and decoded image while it waits, so this bound is
+        what keeps the service's memory bounded (README: worst-case memory)."""
+        from .errors import ApiError
+
+        if self.in_flight >= self.limits.max_concurrency + self.limits.max_queue:
+            raise ApiError(
+                503,
+                "busy",
+                "the service is busy; retry shortly",
+                headers={"Retry-After": str(self.limits.retry_after_s)},
+            )
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1

@@ -44,6 +44,11 @@ async def _infer(ctx: ServiceContext, images: list[np.ndarray]) -> list[list[dic
 async def predict(request: Request) -> dict:
     """One image (multipart field ``file``, a raw image body, or JSON ``{"image": base64}``)."""
     ctx: ServiceContext = request.app.state.ctx
+    async with ctx.admission():
+        return await _predict_one(ctx, request)
+
+
+async def _predict_one(ctx: ServiceContext, request: Request) -> dict:
     t0 = time.perf_counter()
     ((name, data),) = await read_images(request, ctx.limits, many=False)
     img = decode_upload(data, ctx.limits, name)
@@ -65,6 +70,11 @@ async def predict_batch(request: Request) -> dict:
     """Several images (multipart files, or JSON ``{"images": [base64, ...]}``); a bad image gets its own
     error entry and the others still run."""
     ctx: ServiceContext = request.app.state.ctx
+    async with ctx.admission():
+        return await _predict_many(ctx, request)
+
+
+async def _predict_many(ctx: ServiceContext, request: Request) -> dict:
     t0 = time.perf_counter()
     results: list[dict] = []
     good: list[np.ndarray] = []
