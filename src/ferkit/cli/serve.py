@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from .predict import DETECTORS
 
@@ -20,6 +21,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     sv.add_argument("--detector", default="yunet", choices=DETECTORS, help="face detector (ferkit models lists them)")
     sv.add_argument("--align", default="level", choices=("level", "keep-tilt", "none"), help="face alignment")
     sv.add_argument("--classes", help="restrict to these classes, probabilities renormalised (e.g. happy,sad,neutral)")
+    sv.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="require this API key (repeatable; also FERKIT_API_KEYS=k1,k2); /healthz and /readyz stay open",
+    )
+    sv.add_argument(
+        "--rate-limit",
+        type=float,
+        default=0.0,
+        metavar="PER_S",
+        help="requests a second per client address (bursts of 20); 0 = no limit",
+    )
+    sv.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="allow browser pages from ORIGIN to call the API (repeatable); none by default",
+    )
     sv.add_argument("--max-upload-mb", type=float, default=10.0, help="largest image in a request")
     sv.add_argument("--max-body-mb", type=float, default=64.0, help="largest request body, counted as it streams")
     sv.add_argument("--timeout", type=float, default=30.0, help="seconds per request before a 504")
@@ -34,6 +56,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     limits = Limits(
         max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
         max_body_bytes=int(args.max_body_mb * 1024 * 1024),
+        api_keys=tuple(args.api_key) + tuple(k for k in os.environ.get("FERKIT_API_KEYS", "").split(",") if k),
+        rate_per_client=args.rate_limit,
+        cors_origins=tuple(args.cors_origin),
         timeout_s=args.timeout,
         max_concurrency=args.concurrency,
     )

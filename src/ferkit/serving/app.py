@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from ..inference.pipeline import Recognizer
 from . import health, predict
+from .access import AccessControl, RateLimiter
 from .bodylimit import BodyLimit
 from .context import Limits, ServiceContext
 from .errors import ApiError, error_response, install_error_handlers
@@ -38,6 +39,17 @@ def create_app(recognizer: Recognizer, limits: Limits = Limits()) -> FastAPI:
     install_error_handlers(app)
     app.middleware("http")(_observe)
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    limiter = RateLimiter(limits.rate_per_client, limits.burst_per_client) if limits.rate_per_client > 0 else None
+    app.add_middleware(AccessControl, api_keys=limits.api_keys, rate_limiter=limiter)
+    if limits.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(limits.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+        )
     app.include_router(health.router)
     app.include_router(predict.router)
     return app

@@ -23,6 +23,10 @@ class Limits:
     max_concurrency: int = 2  # inferences running at once
     max_queue: int = 8  # requests admitted beyond those (reading, decoding, waiting); more get a 503 at once
     retry_after_s: int = 1
+    api_keys: tuple[str, ...] = ()  # empty: no key needed
+    rate_per_client: float = 0.0  # requests a second per client address; 0: no limit
+    burst_per_client: int = 20
+    cors_origins: tuple[str, ...] = ()  # empty: no CORS headers (browsers allow only the service's own page)
 
 
 @dataclass
