@@ -80,3 +80,34 @@ def test_declared_sizes_and_bodies_under_the_limit(small_client):
 
     r = small_client.post("/v1/predict", content=photo_in_chunks(), headers={"content-type": "image/jpeg"})
     assert r.status_code == 200 and len(r.json()["faces"]) == 1
+
+
+def test_slow_and_vanishing_clients_on_a_real_server():
+    """A client that sends part of its body and stalls gets a 408; one that hangs up mid-body costs nothing
+    (the next request is served)."""
+    import socket
+    import sys
+    import urllib.request
+
+    from ..conftest import start_server
+
+    proc, url = start_server([sys.executable, "-m", "ferkit.cli", "serve", "--read-timeout", "1"])
+    port = int(url.rsplit(":", 1)[1])
+    head = b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n"
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
+            s.sendall(head + HOPPER[:1000])  # then nothing: a trickling client
+            answer = b""
+            while b"}}" not in answer and (chunk := s.recv(4096)):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408") and b"read_timeout" in answer
+        with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
+            s.sendall(head + HOPPER[:1000])
+            s.shutdown(socket.SHUT_WR)  # half-closed: no more body will ever come
+            s.recv(4096)
+        req = urllib.request.Request(url + "/v1/predict", data=HOPPER, headers={"Content-Type": "image/jpeg"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert resp.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="ORIGIN",
         help="allow browser pages from ORIGIN to call the API (repeatable); none by default",
     )
+    sv.add_argument("--read-timeout", type=float, default=10.0, help="seconds a client may pause mid-body (408)")
     sv.add_argument("--max-upload-mb", type=float, default=10.0, help="largest image in a request")
     sv.add_argument("--max-body-mb", type=float, default=64.0, help="largest request body, counted as it streams")
     sv.add_argument("--timeout", type=float, default=30.0, help="seconds per request before a 504")
@@ -56,6 +57,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     limits = Limits(
         max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
         max_body_bytes=int(args.max_body_mb * 1024 * 1024),
+        read_timeout_s=args.read_timeout,
         api_keys=tuple(args.api_key) + tuple(k for k in os.environ.get("FERKIT_API_KEYS", "").split(",") if k),
         rate_per_client=args.rate_limit,
         cors_origins=tuple(args.cors_origin),

@@ -14,6 +14,7 @@ import time
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 
 from ..inference.pipeline import Recognizer
 from . import health, predict
@@ -38,7 +39,7 @@ def create_app(recognizer: Recognizer, limits: Limits = Limits()) -> FastAPI:
     app.state.ctx = ServiceContext(recognizer, limits)
     install_error_handlers(app)
     app.middleware("http")(_observe)
-    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, read_timeout=limits.read_timeout_s)
     limiter = RateLimiter(limits.rate_per_client, limits.burst_per_client) if limits.rate_per_client > 0 else None
     app.add_middleware(AccessControl, api_keys=limits.api_keys, rate_limiter=limiter)
     if limits.cors_origins:
@@ -93,6 +94,8 @@ def _api_error(exc: BaseException | None, depth: int = 0) -> ApiError | None:
         return None
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, ClientDisconnect):  # the client hung up mid-body: nobody is left to answer
+        return ApiError(400, "client_disconnected", "the client closed the connection before sending its body")
     for inner in getattr(exc, "exceptions", ()):
         found = _api_error(inner, depth + 1)
         if found is not None:

@@ -1,6 +1,7 @@
 """Request bodies counted while they stream: a client that sends more than the limit — with a
 ``Content-Length`` or chunked without one — is cut off with a 413 as soon as it crosses it, so no body
-larger than the limit is ever held in memory.
+larger than the limit is ever held in memory; a client that stops sending for ``read_timeout`` seconds
+mid-body (trickling bytes to hold a worker) gets a 408.
 
 Written as plain ASGI rather than with Starlette's ``BaseHTTPMiddleware``: the count has to sit on the
 ``receive`` channel itself, which that helper does not expose.
@@ -8,14 +9,16 @@ Written as plain ASGI rather than with Starlette's ``BaseHTTPMiddleware``: the c
 
 from __future__ import annotations
 
+import asyncio
+
 from .errors import ApiError, error_response
 
 
 class BodyLimit:
     """ASGI middleware: at most ``max_bytes`` of request body per request."""
 
-    def __init__(self, app, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app, max_bytes: int, read_timeout: float = 10.0) -> None:
+        self.app, self.max_bytes, self.read_timeout = app, max_bytes, read_timeout
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -29,7 +32,10 @@ class BodyLimit:
 
         async def counted():
             nonlocal seen
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.read_timeout)
+            except TimeoutError:
+                raise ApiError(408, "read_timeout", f"no request data for {self.read_timeout:g} s") from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:

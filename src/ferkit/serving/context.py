@@ -17,6 +17,7 @@ class Limits:
 
     max_upload_bytes: int = 10 * 1024 * 1024  # one image's bytes
     max_body_bytes: int = 64 * 1024 * 1024  # a whole request body, counted as it streams (chunked too)
+    read_timeout_s: float = 10.0  # longest pause in a request body before a 408
     max_pixels: int = 25_000_000
     max_batch: int = 16
     timeout_s: float = 30.0
