@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     be = sub.add_parser("bench", help="measure inference speed on this machine")
     be.add_argument("--weights", default="default")
-    be.add_argument("--backend", default="onnx,torch", help="comma-separated: onnx,torch")
+    be.add_argument("--backend", help="comma-separated: onnx,torch (default: both where PyTorch is installed)")
     be.add_argument("--quick", action="store_true", help="fewer repetitions")
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=cmd_bench)
@@ -50,7 +50,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from ..inference.bench import run_benchmarks
 
-    res = run_benchmarks(args.weights, backends=args.backend.split(","), quick=args.quick)
+    backends = args.backend.split(",") if args.backend else ["onnx", "torch"] if has_torch() else ["onnx"]
+    res = run_benchmarks(args.weights, backends=backends, quick=args.quick)
     if args.json:
         print_json(res)
         return 0
