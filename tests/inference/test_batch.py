@@ -73,6 +73,10 @@ def test_job_counts_and_refuses_to_mix_runs(tiny_onnx, synthetic_dir, tmp_path):
         BatchJob([str(tmp_path / "nothing")])
 
 
+def _predict_args(folder, weights, out, table) -> list[str]:
+    return ["predict", str(folder), "--no-detect", "--weights", str(weights), "--jsonl", str(out), "--csv", str(table)]
+
+
 def _exactly_once(out, table, expected: set[str]) -> None:
     import pandas as pd
 
@@ -87,17 +91,7 @@ def test_a_crash_between_the_csv_row_and_the_json_line_repeats_nothing(tiny_onnx
 
     folder = synthetic_dir / "test" / "angry"
     out, table = tmp_path / "r.jsonl", tmp_path / "r.csv"
-    argv = [
-        "predict",
-        str(folder),
-        "--no-detect",
-        "--weights",
-        str(tiny_onnx),
-        "--jsonl",
-        str(out),
-        "--csv",
-        str(table),
-    ]
+    argv = _predict_args(folder, tiny_onnx, out, table)
     real_write, calls = batch.ResultSink.write, {"n": 0}
 
     def dies_after_csv(self, result):
@@ -131,20 +125,7 @@ def test_kill_9_at_random_moments_then_resume(tiny_onnx, synthetic_dir, tmp_path
         (folder / f"part{i % 7}").mkdir(parents=True, exist_ok=True)
         shutil.copy(p, folder / f"part{i % 7}" / f"{i}.png")
     out, table = tmp_path / "r.jsonl", tmp_path / "r.csv"
-    cmd = [
-        sys.executable,
-        "-m",
-        "ferkit.cli",
-        "predict",
-        str(folder),
-        "--no-detect",
-        "--weights",
-        str(tiny_onnx),
-        "--jsonl",
-        str(out),
-        "--csv",
-        str(table),
-    ]
+    cmd = [sys.executable, "-m", "ferkit.cli", *_predict_args(folder, tiny_onnx, out, table)]
     rng, kills = random.Random(0), 0
     for attempt in range(30):
         proc = subprocess.Popen(
