@@ -13,3 +13,16 @@ def test_softmax_rows_and_temperature():
     assert p.dtype == np.float32 and np.allclose(p.sum(1), 1) and np.isfinite(p).all()
     hot, cold = softmax(logits[:1], 0.5), softmax(logits[:1], 2.0)
     assert hot[0, 0] > p[0, 0] > cold[0, 0]
+
+
+def test_class_columns_and_restrict():
+    import pytest
+
+    from ferkit.probs import class_columns, restrict
+
+    cols = class_columns(("angry", "happy", "sad"), ("sad", "happy"))
+    assert cols == [2, 1]
+    p = restrict(np.array([[0.2, 0.6, 0.2]]), cols)
+    assert np.allclose(p, [[0.25, 0.75]])
+    with pytest.raises(ValueError, match=r"does not know the classes \['contempt'\]"):
+        class_columns(("angry", "happy"), ("happy", "contempt"))

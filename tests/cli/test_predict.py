@@ -84,10 +84,11 @@ def test_no_detect_on_synthetic_crops_with_an_onnx_file(tiny_onnx, synthetic_dir
 
 
 def test_detector_choices_match_the_detectors():
-    from ferkit.cli.predict import DETECTORS
+    from ferkit.cli.predict import ALIGNS, DETECTORS
+    from ferkit.faces.align import ALIGN_MODES
     from ferkit.faces.detect import DETECTOR_INFO
 
-    assert DETECTORS == tuple(DETECTOR_INFO)
+    assert DETECTORS == tuple(DETECTOR_INFO) and set(ALIGNS) == set(ALIGN_MODES)
 
 
 def test_three_classes_at_prediction_time(photo_dir, tmp_path):

@@ -12,6 +12,8 @@ from .output import console, err_console, plain, progress
 #: The names of ferkit.faces.detect.DETECTOR_INFO (a test keeps them in step; importing it here would
 #: load OpenCV for every --help).
 DETECTORS = ("yunet", "haar", "none")
+#: ferkit.faces.align.ALIGN_MODES with the default first (the same test keeps them in step).
+ALIGNS = ("level", "keep-tilt", "none")
 
 
 def add_recognizer_flags(p: argparse.ArgumentParser) -> None:
@@ -27,7 +29,7 @@ def add_recognizer_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--align",
         default="level",
-        choices=("level", "keep-tilt", "none"),
+        choices=ALIGNS,
         help="warp faces onto FER2013's keypoint template (level: eyes levelled) or crop boxes (none)",
     )
     p.add_argument("--backend", default="onnx", choices=("onnx", "torch"), help="classifier runtime")

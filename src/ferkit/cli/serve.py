@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from .predict import DETECTORS
+from .predict import ALIGNS, DETECTORS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     sv.add_argument("--backend", default="onnx", choices=("onnx", "torch"))
     sv.add_argument("--detector", default="yunet", choices=DETECTORS, help="face detector (ferkit models lists them)")
-    sv.add_argument("--align", default="level", choices=("level", "keep-tilt", "none"), help="face alignment")
+    sv.add_argument("--align", default="level", choices=ALIGNS, help="face alignment")
     sv.add_argument("--classes", help="restrict to these classes, probabilities renormalised (e.g. happy,sad,neutral)")
     sv.add_argument(
         "--api-key",

@@ -13,7 +13,7 @@ import numpy as np
 from ..data.dataset import FERDataset, load_dataset
 from ..models.checkpoint import Checkpoint, load_checkpoint
 from ..models.meta import split_weights
-from ..probs import softmax
+from ..probs import class_columns, restrict, softmax
 from .logits import predict_logits
 from .metrics import classification_report
 from .plots import confusion_matrix_plot, image_grid
@@ -32,15 +32,12 @@ def evaluate(
     ckpt: Checkpoint, data: FERDataset, *, tta: bool = False, batch_size: int = 512, device: str = "cpu"
 ) -> Evaluation:
     """Score ``ckpt`` on ``data`` (already one split). Classes must be ones the model knows."""
-    unknown = [c for c in data.classes if c not in ckpt.classes]
-    if unknown:
-        raise ValueError(f"the model does not know the classes {unknown} (it has {', '.join(ckpt.classes)})")
+    columns = class_columns(ckpt.classes, data.classes)
     logits = predict_logits(ckpt.model, data.images, ckpt.preprocess, batch_size=batch_size, tta=tta, device=device)
     probs = softmax(logits, ckpt.temperature)
     if tuple(data.classes) != tuple(ckpt.classes):
         # The data is a subset of the model's classes: score the model's choice among those classes only.
-        cols = [ckpt.classes.index(c) for c in data.classes]
-        probs = probs[:, cols] / probs[:, cols].sum(1, keepdims=True)
+        probs = restrict(probs, columns)
     report = classification_report(data.labels, probs, data.classes)
     report.update(model=ckpt.name, tta=tta, temperature=ckpt.temperature, source=data.source)
     return Evaluation(report=report, probs=probs, data=data)

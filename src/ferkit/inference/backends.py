@@ -17,7 +17,7 @@ import numpy as np
 
 from ..extras import require_torch
 from ..models.meta import CheckpointError, MetaFields, read_meta, resolve_weights, shipped_onnx, split_weights
-from ..probs import softmax
+from ..probs import class_columns, restrict, softmax
 from ..transforms.preprocess import Preprocess
 
 Run = Callable[[np.ndarray], np.ndarray]
@@ -78,16 +78,12 @@ class Subset(MetaFields):
     classes: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        unknown = [c for c in self.classes if c not in self.base.classes]
-        if unknown:
-            raise ValueError(f"the model does not know the classes {unknown} (it has {', '.join(self.base.classes)})")
-        self.columns = [self.base.classes.index(c) for c in self.classes]
+        self.columns = class_columns(self.base.classes, self.classes)
         self.preprocess, self.backend = self.base.preprocess, self.base.backend
         self.meta = {**self.base.meta, "classes": list(self.classes), "restricted_from": list(self.base.classes)}
 
     def probs(self, faces: np.ndarray | list[np.ndarray]) -> np.ndarray:
-        p = self.base.probs(faces)[:, self.columns]
-        return p / np.maximum(p.sum(1, keepdims=True), 1e-12)
+        return restrict(self.base.probs(faces), self.columns)
 
 
 def load_classifier(
