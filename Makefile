@@ -9,7 +9,7 @@ FERKIT := $(VENV)/bin/ferkit
 FER2013 ?= ../shared/datasets/fer2013.zip
 STAMP := $(VENV)/.ferkit-installed
 
-.PHONY: demo test lint install bench weights clean
+.PHONY: demo test lint install bench weights detectors clean
 
 install: $(STAMP)
 
@@ -46,6 +46,11 @@ test: lint
 # Re-make the shipped ONNX twin of the shipped default after retraining or recalibrating it.
 weights: $(STAMP)
 	$(FERKIT) export --weights default --out src/ferkit/weights/default.onnx
+
+# Re-derive the shipped YuNet file (input size marked dynamic) from the published one in ../shared/models.
+detectors: $(STAMP)
+	$(PY) -c "from ferkit.export.yunet import dynamic_yunet; \
+	dynamic_yunet('../shared/models/yunet_s_640_640.onnx', 'src/ferkit/weights/detectors/yunet_s.onnx')"
 
 clean:
 	rm -rf $(VENV) ferkit-eval ferkit-demo .pytest_cache

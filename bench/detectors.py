@@ -17,6 +17,7 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,11 +30,16 @@ from ferkit.inference.video import iou
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BENCH = ROOT.parent / "shared" / "datasets" / "faces-bench"
+MODELS = ROOT.parent / "shared" / "models"
 
 
 def candidates() -> dict[str, object]:
-    """The settings compared; YuNet files are the ones that ship in the package."""
-    s, n = detector_file("yunet_s_640_640.onnx"), detector_file("yunet_n_320_320.onnx")
+    """The settings compared: the shipped YuNet-s, and YuNet-n from ../shared/models made dynamic the same
+    way (:func:`ferkit.export.yunet.dynamic_yunet`)."""
+    from ferkit.export.yunet import dynamic_yunet
+
+    s = detector_file("yunet_s.onnx")
+    n = dynamic_yunet(MODELS / "yunet_n_320_320.onnx", Path(tempfile.mkdtemp()) / "yunet_n.onnx")
     out: dict[str, object] = {"haar": HaarDetector()}
     for label, path in (("yunet-s", s), ("yunet-n", n)):
         for score in (0.6, 0.7, 0.8):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -11,8 +9,6 @@ from ferkit.data.decode import to_gray
 from ferkit.faces.detect import HaarDetector, WholeImage, YuNetDetector, detect_near, make_detector
 
 from ..conftest import HOPPER_FACE, iou
-
-YUNET = Path(__file__).resolve().parents[3] / "shared" / "models" / "yunet_s_640_640.onnx"
 
 
 def test_haar_finds_grace_hopper_and_nothing_in_noise(hopper):
@@ -49,16 +45,6 @@ def test_yunet_ships_and_finds_the_face_with_keypoints(hopper, tmp_path):
     (tmp_path / "bad.onnx").write_bytes(b"not a model")
     with pytest.raises(ValueError, match="bad.onnx: not a YuNet model"):
         YuNetDetector(tmp_path / "bad.onnx")
-
-
-def test_shipped_yunet_is_the_shared_file():
-    import hashlib
-
-    if not YUNET.is_file():
-        pytest.skip(f"{YUNET} not found; checksum comparison skipped")
-    shipped = make_detector().model_path
-    assert hashlib.sha256(shipped.read_bytes()).digest() == hashlib.sha256(YUNET.read_bytes()).digest()
-    assert (shipped.parent / "LICENSE-yunet.txt").is_file()
 
 
 def test_huge_images_are_searched_downscaled_with_boxes_in_full_size(hopper):

@@ -1,6 +1,6 @@
 """Face detection behind a small interface: an image in, boxes with confidences (and keypoints) out.
 
-The default is YuNet-s, a small CNN run by OpenCV whose model file ships inside the package (with its
+The default is YuNet-s, a small CNN run by ONNX Runtime whose model file ships inside the package (with its
 Apache-2.0 licence in ``weights/detectors/``), chosen on faces-bench against Haar and YuNet-n
 (``bench/detectors.py``); it gives five keypoints per face. OpenCV's Haar cascade stays selectable.
 Nothing is ever downloaded.
@@ -9,7 +9,6 @@ Nothing is ever downloaded.
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -18,8 +17,10 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from .yunet import YuNetRuntime
+
 #: The YuNet file used by default (chosen on faces-bench: docs/benchmarks.md).
-YUNET_DEFAULT = "yunet_s_640_640.onnx"
+YUNET_DEFAULT = "yunet_s.onnx"
 
 
 @dataclass(frozen=True)
@@ -147,15 +148,12 @@ def detector_file(name: str) -> Path:
 
 
 class YuNetDetector:
-    """OpenCV's YuNet (a 75k-parameter CNN, Apache-2.0) with five keypoints per face; the model file
-    ships inside the package. Images larger than ``max_side`` are searched on a downscaled copy and the
-    boxes scaled back, so a 24-megapixel photo costs what a ``max_side`` one does.
-
-    OpenCV re-plans the network whenever the input size changes (a 192-px window then cost as much as a
-    640×480 frame), so inputs are padded to multiples of 32 and each thread keeps a net per size."""
+    """YuNet (a 75k-parameter CNN, Apache-2.0) with five keypoints per face, run by ONNX Runtime
+    (:mod:`ferkit.faces.yunet`); the model file ships inside the package. Images larger than ``max_side``
+    are searched on a downscaled copy and the boxes scaled back, so a 24-megapixel photo costs what a
+    ``max_side`` one does."""
 
     name = "yunet"
-    NETS_PER_THREAD = 8
 
     def __init__(
         self,
@@ -164,28 +162,13 @@ class YuNetDetector:
         score_threshold: float = 0.7,
         nms_threshold: float = 0.3,
         max_side: int = 1280,
+        threads: int | None = None,
     ) -> None:
         self.model_path = Path(model_path) if model_path else detector_file(YUNET_DEFAULT)
         if not self.model_path.is_file():
             raise FileNotFoundError(f"{self.model_path}: YuNet model file not found")
         self.score_threshold, self.nms_threshold, self.max_side = score_threshold, nms_threshold, max_side
-        self._local = threading.local()  # an OpenCV net is not safe to share between threads
-        self._net((320, 320))  # fail now, not at the first image, on a file OpenCV cannot load
-
-    def _net(self, size: tuple[int, int]):
-        nets: dict = self._local.__dict__.setdefault("nets", {})
-        net = nets.pop(size, None)
-        if net is None:
-            try:
-                net = cv2.FaceDetectorYN.create(
-                    str(self.model_path), "", size, self.score_threshold, self.nms_threshold, 5000
-                )
-            except cv2.error as exc:
-                raise ValueError(f"{self.model_path}: not a YuNet model OpenCV can load ({exc.msg.strip()})") from None
-            if len(nets) >= self.NETS_PER_THREAD:
-                nets.pop(next(iter(nets)))  # the least recently used
-        nets[size] = net  # most recently used last
-        return net
+        self.runtime = YuNetRuntime(self.model_path, threads)
 
     def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None) -> list[Detection]:
         img = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR) if rgb is not None else cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
@@ -193,15 +176,8 @@ class YuNetDetector:
         scale = min(1.0, self.max_side / max(h, w))
         if scale < 1:
             img = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-        h, w = img.shape[:2]
-        pw, ph = -w % 32, -h % 32  # pad right and bottom: coordinates are unchanged
-        if pw or ph:
-            img = cv2.copyMakeBorder(img, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
-        _, faces = self._net((w + pw, h + ph)).detect(img)
-        if faces is None:
-            return []
         out = []
-        for f in faces:
+        for f in self.runtime.run(img, self.score_threshold, self.nms_threshold):
             xy = f[:14] / scale  # box and keypoints back to the input's pixels
             kps = tuple((float(xy[4 + 2 * k]), float(xy[5 + 2 * k])) for k in range(5))
             out.append(Detection(tuple(int(round(v)) for v in xy[:4]), float(f[14]), kps))
@@ -222,12 +198,12 @@ class WholeImage:
 #: distances), ms per 640x480 photo on 2 CPU cores.
 DETECTOR_INFO = {
     "yunet": {
-        "description": "YuNet-s (OpenCV, Apache-2.0), score 0.7, 5 keypoints; the default",
+        "description": "YuNet-s (Apache-2.0) on ONNX Runtime, score 0.7, 5 keypoints; the default",
         "recall_easy": 0.98,
         "recall_all": 0.47,
         "extra_boxes_per_photo": 0.21,
         "keypoint_error": 0.151,
-        "ms_640x480": 7.4,
+        "ms_640x480": 3.0,
     },
     "haar": {
         "description": "OpenCV's frontal-face Haar cascade; no keypoints",
@@ -235,7 +211,7 @@ DETECTOR_INFO = {
         "recall_all": 0.119,
         "extra_boxes_per_photo": 0.33,
         "keypoint_error": None,
-        "ms_640x480": 29.1,
+        "ms_640x480": 29.0,
     },
     "none": {"description": "no detection: every input is one face crop (like FER2013 images)"},
 }

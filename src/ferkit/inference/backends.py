@@ -18,6 +18,7 @@ import numpy as np
 from ..extras import require_torch
 from ..models.meta import CheckpointError, MetaFields, read_meta, resolve_weights, shipped_onnx, split_weights
 from ..probs import class_columns, restrict, softmax
+from ..runtime import ort_session
 from ..transforms.preprocess import Preprocess
 
 Run = Callable[[np.ndarray], np.ndarray]
@@ -127,15 +128,7 @@ def _onnx_file(path: Path) -> Path:
 
 
 def onnx_run(path: str | os.PathLike, threads: int | None = None) -> Run:
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    if threads:
-        opts.intra_op_num_threads = threads
-    # Idle ORT threads would otherwise spin after each call and steal the cores from the face
-    # detector that runs between calls (a one-face photo took 70 ms instead of 50 on 2 cores).
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    sess = ort_session(path, threads)
     name = sess.get_inputs()[0].name
 
     def run(x: np.ndarray) -> np.ndarray:

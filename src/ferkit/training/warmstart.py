@@ -18,7 +18,27 @@ def head(model: torch.nn.Module) -> torch.nn.Linear:
 
 def init_from(model: torch.nn.Module, weights: str, classes: tuple[str, ...], freeze_backbone: bool) -> None:
     """Start from a checkpoint's weights. Where the classes match, the head is kept (re-ordered to the
-    new class order); otherwise the head starts fresh. With ``freeze_backbone`` only the head trains."""
+    new class order); otherwise the head starts fresh. With ``freeze_backbone`` only the head trains.
+    ``weights="imagenet"`` starts a model that offers ``load_imagenet()`` (effnet-lite0) from ImageNet."""
+    if weights == "imagenet":
+        _init_imagenet(model)
+    else:
+        _init_checkpoint(model, weights, classes)
+    if freeze_backbone:
+        for p in model.parameters():
+            p.requires_grad_(False)
+        for p in head(model).parameters():
+            p.requires_grad_(True)
+
+
+def _init_imagenet(model: torch.nn.Module) -> None:
+    if not hasattr(model, "load_imagenet"):
+        raise ValueError("--init-from imagenet needs a model with ImageNet weights (effnet-lite0)")
+    model.load_imagenet()
+    log.info("initialised from ImageNet (new head)")
+
+
+def _init_checkpoint(model: torch.nn.Module, weights: str, classes: tuple[str, ...]) -> None:
     src = load_checkpoint(weights)
     state = src.model.state_dict()
     own = model.state_dict()
@@ -40,8 +60,3 @@ def init_from(model: torch.nn.Module, weights: str, classes: tuple[str, ...], fr
         )
     model.load_state_dict(loadable, strict=False)
     log.info("initialised from %s (%s head)", weights, "kept" if set(classes) <= set(src.classes) else "new")
-    if freeze_backbone:
-        for p in model.parameters():
-            p.requires_grad_(False)
-        for p in head_layer.parameters():
-            p.requires_grad_(True)

@@ -1,0 +1,85 @@
+"""YuNet (a 75k-parameter face detector with five keypoints, Apache-2.0) run by ONNX Runtime.
+
+OpenCV's ``cv2.FaceDetectorYN`` ran the same network in 6.8 ms per 640×480 photo on 2 cores, ONNX
+Runtime in 2.6 ms (docs/benchmarks.md), so ferkit runs the file itself and decodes the three output
+strides here, as OpenCV's ``face_detect.cpp`` does: score = sqrt(cls × obj), box centre and keypoints as
+offsets in stride units from their grid cell, box size as exp(·) × stride, then non-maximum suppression.
+A test checks every box and keypoint against ``cv2.FaceDetectorYN`` on real photos.
+
+The shipped file is YuNet-s with its input height and width marked dynamic
+(:func:`ferkit.export.yunet.dynamic_yunet`), so a photo is only padded to a multiple of 32. A file with a
+fixed input size (as published) also works: each image is then shrunk to fit that size and padded.
+"""
+
+from __future__ import annotations
+
+import os
+
+import cv2
+import numpy as np
+
+from ..runtime import ort_session
+
+STRIDES = (8, 16, 32)
+
+
+class YuNetRuntime:
+    """One ONNX Runtime session for a YuNet file; ``run`` is safe to call from several threads."""
+
+    def __init__(self, path: str | os.PathLike, threads: int | None = None) -> None:
+        try:
+            self.session = ort_session(path, threads)
+        except Exception as exc:  # ORT raises its own exception types for unreadable or foreign files
+            raise ValueError(f"{path}: not a YuNet model ONNX Runtime can load ({str(exc).splitlines()[0]})") from None
+        self.outputs = [o.name for o in self.session.get_outputs()]
+        missing = {f"{k}_{s}" for k in ("cls", "obj", "bbox", "kps") for s in STRIDES} - set(self.outputs)
+        if missing:
+            raise ValueError(f"{path}: not a YuNet model (no outputs {sorted(missing)[:3]})")
+        inp = self.session.get_inputs()[0]
+        self.input = inp.name
+        h, w = inp.shape[2:4]
+        self.fixed = (w, h) if isinstance(h, int) and isinstance(w, int) else None
+
+    def run(self, bgr: np.ndarray, score_threshold: float, nms_threshold: float) -> np.ndarray:
+        """Faces in a uint8 BGR image as rows of box (x, y, w, h), five keypoints (x, y) and the score."""
+        h, w = bgr.shape[:2]
+        f = 1.0
+        if self.fixed is not None:
+            f = min(1.0, self.fixed[0] / w, self.fixed[1] / h)
+            if f < 1:
+                bgr = cv2.resize(bgr, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+            pw, ph = self.fixed[0] - bgr.shape[1], self.fixed[1] - bgr.shape[0]
+        else:
+            pw, ph = -w % 32, -h % 32  # pad right and bottom: coordinates are unchanged
+        if pw or ph:
+            bgr = cv2.copyMakeBorder(bgr, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        x = bgr.transpose(2, 0, 1)[None].astype(np.float32)
+        outs = dict(zip(self.outputs, self.session.run(self.outputs, {self.input: x})))
+        faces = decode(outs, bgr.shape[1], score_threshold)
+        faces = faces[nms(faces, score_threshold, nms_threshold)]
+        faces[:, :14] /= f
+        return faces
+
+
+def decode(outs: dict[str, np.ndarray], width: int, score_threshold: float) -> np.ndarray:
+    """YuNet's raw outputs for an input ``width`` pixels wide → candidate rows (box, keypoints, score)."""
+    rows = []
+    for s in STRIDES:
+        score = np.sqrt(np.clip(outs[f"cls_{s}"][0, :, 0], 0, 1) * np.clip(outs[f"obj_{s}"][0, :, 0], 0, 1))
+        keep = np.flatnonzero(score >= score_threshold)
+        if not len(keep):
+            continue
+        cell = np.stack([keep % (width // s), keep // (width // s)], 1).astype(np.float32)
+        b = outs[f"bbox_{s}"][0, keep]
+        centre, size = (cell + b[:, :2]) * s, np.exp(b[:, 2:4]) * s
+        kps = (outs[f"kps_{s}"][0, keep].reshape(-1, 5, 2) + cell[:, None]) * s
+        rows.append(np.concatenate([centre - size / 2, size, kps.reshape(-1, 10), score[keep, None]], 1))
+    return np.concatenate(rows).astype(np.float32) if rows else np.zeros((0, 15), np.float32)
+
+
+def nms(faces: np.ndarray, score_threshold: float, nms_threshold: float) -> np.ndarray:
+    """Indices of the rows that survive OpenCV's non-maximum suppression, best first."""
+    if not len(faces):
+        return np.zeros(0, np.int64)
+    keep = cv2.dnn.NMSBoxes(faces[:, :4].tolist(), faces[:, 14].tolist(), score_threshold, nms_threshold, top_k=5000)
+    return np.asarray(keep, np.int64).reshape(-1)

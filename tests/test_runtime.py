@@ -1,0 +1,24 @@
+"""ONNX Runtime sessions: spinning only while a run is in progress, threads as asked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ferkit.faces.detect import detector_file
+from ferkit.runtime import ort_session
+
+
+def test_session_runs_the_shipped_detector_with_spinning_stopped_after_each_run():
+    sess = ort_session(detector_file("yunet_s.onnx"), threads=1)
+    config = sess.get_session_options().get_session_config_entry
+    assert config("session.intra_op.allow_spinning") == "1" and config("session.force_spinning_stop") == "1"
+    assert sess.get_session_options().intra_op_num_threads == 1
+    outs = sess.run(None, {"input": np.zeros((1, 3, 64, 96), np.float32)})
+    assert outs[0].shape == (1, (64 // 8) * (96 // 8), 1)  # cls_8 on a 96x64 input: the input is dynamic
+
+
+def test_unreadable_files_raise_onnx_runtimes_error(tmp_path):
+    (tmp_path / "x.onnx").write_bytes(b"nope")
+    with pytest.raises(Exception, match="x.onnx"):
+        ort_session(tmp_path / "x.onnx")
