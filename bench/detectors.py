@@ -45,7 +45,54 @@ def candidates() -> dict[str, object]:
         for score in (0.6, 0.7, 0.8):
             out[f"{label}, 1280 px, score {score}"] = YuNetDetector(path, score_threshold=score)
         out[f"{label}, 640 px, score 0.8"] = YuNetDetector(path, score_threshold=0.8, max_side=640)
+    for label, size in (("front_128", 128), ("back_256", 256)):
+        for score in (0.5, 0.75):
+            out[f"blazeface-{label}, score {score}"] = BlazeFace(MODELS / f"blazeface_{label}.onnx", size, score)
     return out
+
+
+class BlazeFace:
+    """MediaPipe BlazeFace (front 128 px or back 256 px, from ../shared/models), measured here only: the
+    photo is letterboxed to the model's square input, the 896 SSD anchors (strides 8 and 16 for front,
+    16 and 32 for back; 2 and 6 anchors per cell, unit size) decoded as MediaPipe does, then NMS. Its six
+    keypoints (eyes, nose, mouth centre, ears) are not the five of faces-bench, so none are compared."""
+
+    def __init__(self, path: Path, size: int, score: float = 0.75) -> None:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3  # the files carry unused initialisers ORT would warn about
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.size, self.score = size, score
+        strides = (8, 16) if size == 128 else (16, 32)
+        cells = []
+        for stride, per_cell in zip(strides, (2, 6)):
+            n = size // stride
+            yy, xx = np.mgrid[0:n, 0:n]
+            centres = np.stack([(xx.ravel() + 0.5) / n, (yy.ravel() + 0.5) / n], 1)
+            cells.append(np.repeat(centres, per_cell, axis=0))
+        self.anchors = np.concatenate(cells).astype(np.float32)  # (896, 2), in [0, 1]
+
+    def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None) -> list:
+        import cv2
+
+        from ferkit.faces.detect import Detection
+
+        img = rgb if rgb is not None else cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
+        h, w = img.shape[:2]
+        f = self.size / max(h, w)
+        small = cv2.resize(img, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+        square = np.zeros((self.size, self.size, 3), np.float32)
+        square[: small.shape[0], : small.shape[1]] = small / 127.5 - 1.0
+        s8, s16, r8, r16 = self.session.run(None, {"input:0": square[None]})
+        scores = 1 / (1 + np.exp(-np.clip(np.concatenate([s8, s16], 1)[0, :, 0], -80, 80)))
+        reg = np.concatenate([r8, r16], 1)[0]
+        keep = np.flatnonzero(scores >= self.score)
+        centre = reg[keep, :2] / self.size + self.anchors[keep]
+        size = reg[keep, 2:4] / self.size
+        boxes = np.concatenate([centre - size / 2, size], 1) * self.size / f  # in the photo's pixels
+        idx = np.asarray(cv2.dnn.NMSBoxes(boxes.tolist(), scores[keep].tolist(), self.score, 0.3)).reshape(-1)
+        return [Detection(tuple(int(round(v)) for v in boxes[i]), float(scores[keep][i])) for i in idx]
 
 
 def match(faces: list[dict], dets: list, min_iou: float) -> tuple[dict[int, object], int]:

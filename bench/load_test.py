@@ -24,10 +24,22 @@ from pathlib import Path
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """The resident memory of a server process and its worker processes."""
+    try:
+        pids = [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    except OSError:
+        pids = [pid]
+    total = 0
+    for p in pids:
+        try:
+            total += next(
+                int(ln.split()[1])
+                for ln in Path(f"/proc/{p}/status").read_text().splitlines()
+                if ln.startswith("VmRSS:")
+            )
+        except (OSError, StopIteration):
+            pass
+    return total / 1024
 
 
 def free_port() -> int:
@@ -52,10 +64,12 @@ def multipart_photo() -> tuple[bytes, dict[str, str]]:
     return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
-def start_server(model: str, port: int) -> subprocess.Popen:
-    """``ferkit serve`` in a subprocess, returned once ``/readyz`` answers."""
+def start_server(model: str, port: int, workers: int = 1) -> subprocess.Popen:
+    """``ferkit serve`` in a subprocess, returned once ``/readyz`` answers (with several workers, 10 s
+    later, so that every worker has loaded its model: the first to be ready answers /readyz)."""
+    argv = [sys.executable, "-m", "ferkit.cli", "serve", "--port", str(port), "--model", model]
     server = subprocess.Popen(
-        [sys.executable, "-m", "ferkit.cli", "serve", "--port", str(port), "--model", model],
+        [*argv, "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -65,6 +79,7 @@ def start_server(model: str, port: int) -> subprocess.Popen:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             c.request("GET", "/readyz")
             if c.getresponse().status == 200:
+                time.sleep(10 if workers > 1 else 0)
                 return server
         except OSError:
             if time.time() > deadline or server.poll() is not None:
@@ -145,17 +160,18 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--model", default="default")
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--json")
     args = ap.parse_args()
     body, headers = multipart_photo()
     port = free_port()
-    server = start_server(args.model, port)
+    server = start_server(args.model, port, args.workers)
     try:
         load = run_clients(port, body, headers, args.requests, args.concurrency, server.pid)
     finally:
         server.terminate()
         server.wait(10)
-    result = summarize(*load, args.concurrency)
+    result = {**summarize(*load, args.concurrency), "workers": args.workers}
     print(json.dumps(result, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))

@@ -82,9 +82,31 @@ def test_declared_sizes_and_bodies_under_the_limit(small_client):
     assert r.status_code == 200 and len(r.json()["faces"]) == 1
 
 
+def _trickle_answer(port: int, head: bytes) -> bytes:
+    """Send ``head`` then a byte every 0.3 s (up to 10 s); the server's answer."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
+        s.sendall(head)
+        s.settimeout(0.3)
+        for _ in range(33):
+            try:
+                s.sendall(b"x")
+                answer = s.recv(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return b""
+            s.settimeout(5)
+            while answer and b"}}" not in answer:
+                answer += s.recv(4096)
+            return answer
+    return b""
+
+
 def test_slow_and_vanishing_clients_on_a_real_server():
-    """A client that sends part of its body and stalls gets a 408; one that hangs up mid-body costs nothing
-    (the next request is served)."""
+    """A client that sends part of its body and stalls gets a 408, as does one that trickles it a byte at a
+    time; one that hangs up mid-body costs nothing (the next request is served)."""
     import socket
     import sys
     import urllib.request
@@ -101,6 +123,7 @@ def test_slow_and_vanishing_clients_on_a_real_server():
             while b"}}" not in answer and (chunk := s.recv(4096)):
                 answer += chunk
         assert answer.startswith(b"HTTP/1.1 408") and b"read_timeout" in answer
+        assert _trickle_answer(port, head).startswith(b"HTTP/1.1 408")  # never pauses 1 s, but far too slow
         with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
             s.sendall(head + HOPPER[:1000])
             s.shutdown(socket.SHUT_WR)  # half-closed: no more body will ever come

@@ -43,3 +43,21 @@ def test_batch_limit(client):
     files = [("files", (f"{i}.jpg", HOPPER, "image/jpeg")) for i in range(4)]
     r = client.post("/v1/predict/batch", files=files)
     assert r.status_code == 413 and r.json()["error"]["code"] == "too_many_images"
+
+
+def test_a_batch_stops_decoding_at_its_pixel_budget(recognizer):
+    from fastapi.testclient import TestClient
+
+    from ferkit.serving.app import create_app
+    from ferkit.serving.context import Limits
+
+    # Hopper is 512x600 = 307,200 pixels: two fit in 700,000, the third is refused before decoding.
+    app = create_app(recognizer, Limits(max_batch=4, max_batch_pixels=700_000))
+    files = [("files", (f"{i}.jpg", HOPPER, "image/jpeg")) for i in range(3)] + [
+        ("files", ("s.png", png(), "image/png"))
+    ]
+    with TestClient(app) as c:
+        res = c.post("/v1/predict/batch", files=files).json()["results"]
+    assert [len(r.get("faces", [])) for r in res] == [1, 1, 0, 0]
+    assert res[2]["error"]["code"] == "batch_too_large" and "0.7 megapixels" in res[2]["error"]["message"]
+    assert res[3]["faces"] == [] and "error" not in res[3]  # a small image after it still fits

@@ -44,9 +44,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     sv.add_argument("--read-timeout", type=float, default=10.0, help="seconds a client may pause mid-body (408)")
     sv.add_argument("--max-upload-mb", type=float, default=10.0, help="largest image in a request")
-    sv.add_argument("--max-body-mb", type=float, default=64.0, help="largest request body, counted as it streams")
+    sv.add_argument("--max-body-mb", type=float, default=16.0, help="largest request body, counted as it streams")
+    sv.add_argument("--max-batch-mp", type=float, default=100.0, help="megapixels of all images in one batch")
     sv.add_argument("--timeout", type=float, default=30.0, help="seconds per request before a 504")
-    sv.add_argument("--concurrency", type=int, default=2, help="inferences running at once")
+    sv.add_argument("--concurrency", type=int, default=2, help="inferences running at once (per worker)")
+    sv.add_argument("--queue", type=int, default=8, help="requests waiting beyond those; more get a 503 at once")
+    sv.add_argument(
+        "--workers", type=int, default=1, help="processes serving the port, for machines with more cores (README)"
+    )
     sv.set_defaults(func=cmd_serve)
 
 
@@ -63,6 +68,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cors_origins=tuple(args.cors_origin),
         timeout_s=args.timeout,
         max_concurrency=args.concurrency,
+        max_queue=args.queue,
+        max_batch_pixels=int(args.max_batch_mp * 1e6),
     )
     serve(
         args.model,
@@ -72,5 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         backend=args.backend,
         detector=args.detector,
         align=args.align,
+        classes=args.classes,
+        workers=args.workers,
     )
     return 0

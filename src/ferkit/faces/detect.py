@@ -171,11 +171,12 @@ class YuNetDetector:
         self.runtime = YuNetRuntime(self.model_path, threads)
 
     def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None) -> list[Detection]:
-        img = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR) if rgb is not None else cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+        img = rgb if rgb is not None else gray
         h, w = img.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
-        if scale < 1:
+        if scale < 1:  # shrink first: a 25-megapixel photo is never copied at full size
             img = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR if img.ndim == 3 else cv2.COLOR_GRAY2BGR)
         out = []
         for f in self.runtime.run(img, self.score_threshold, self.nms_threshold):
             xy = f[:14] / scale  # box and keypoints back to the input's pixels
@@ -217,13 +218,13 @@ DETECTOR_INFO = {
 }
 
 
-def make_detector(name: str = "yunet", model_path: str | None = None) -> Detector:
-    """A detector by name (see :data:`DETECTOR_INFO`): ``yunet`` (the shipped model, or ``model_path``),
-    ``haar`` or ``none``."""
+def make_detector(name: str = "yunet", model_path: str | None = None, threads: int | None = None) -> Detector:
+    """A detector by name (see :data:`DETECTOR_INFO`): ``yunet`` (the shipped model, or ``model_path``;
+    ``threads`` for ONNX Runtime, None: one per core), ``haar`` or ``none``."""
     if name == "haar":
         return HaarDetector(model_path)
     if name == "yunet":
-        return YuNetDetector(model_path)
+        return YuNetDetector(model_path, threads=threads)
     if name == "none":
         return WholeImage()
     raise ValueError(f"unknown detector {name!r}; choose {', '.join(DETECTOR_INFO)}")

@@ -66,7 +66,7 @@ class Recognizer:
         model's probabilities to those classes, renormalised."""
         if align not in ALIGN_MODES:
             raise ValueError(f"unknown alignment {align!r}; choose {', '.join(ALIGN_MODES)}")
-        det = make_detector(detector, detector_model) if isinstance(detector, str) else detector
+        det = make_detector(detector, detector_model, threads) if isinstance(detector, str) else detector
         classifier = load_classifier(weights, backend, threads)
         if classes:
             classifier = Subset(classifier, parse_classes(classes))

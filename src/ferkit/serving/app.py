@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
+from dataclasses import asdict
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -39,7 +41,12 @@ def create_app(recognizer: Recognizer, limits: Limits = Limits()) -> FastAPI:
     app.state.ctx = ServiceContext(recognizer, limits)
     install_error_handlers(app)
     app.middleware("http")(_observe)
-    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, read_timeout=limits.read_timeout_s)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=limits.max_body_bytes,
+        read_timeout=limits.read_timeout_s,
+        min_rate=limits.min_body_rate,
+    )
     limiter = RateLimiter(limits.rate_per_client, limits.burst_per_client) if limits.rate_per_client > 0 else None
     app.add_middleware(AccessControl, api_keys=limits.api_keys, rate_limiter=limiter)
     if limits.cors_origins:
@@ -103,6 +110,10 @@ def _api_error(exc: BaseException | None, depth: int = 0) -> ApiError | None:
     return _api_error(exc.__cause__ or exc.__context__, depth + 1)
 
 
+#: The environment variable through which ``serve(workers=N)`` hands its settings to each worker process.
+SERVE_ENV = "FERKIT_SERVE_SETTINGS"
+
+
 def serve(
     weights: str = "default",
     host: str = "127.0.0.1",
@@ -112,9 +123,45 @@ def serve(
     detector: str = "yunet",
     align: str = "level",
     classes: str | None = None,
+    workers: int = 1,
 ) -> None:
-    """Run the app with uvicorn (blocking)."""
+    """Run the app with uvicorn (blocking). ``workers`` > 1 starts that many processes on one port, each
+    with its own model and ``cores // workers`` inference threads; the limits apply per process."""
     import uvicorn
 
-    rec = Recognizer.from_pretrained(weights, backend=backend, detector=detector, align=align, classes=classes)
-    uvicorn.run(create_app(rec, limits), host=host, port=port, log_level="info", access_log=False)
+    settings = dict(weights=weights, backend=backend, detector=detector, align=align, classes=classes)
+    if workers <= 1:
+        app = _app_from_settings(settings, limits, threads=None)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        return
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    os.environ[SERVE_ENV] = json.dumps({"settings": settings, "limits": asdict(limits), "threads": threads})
+    uvicorn.run(
+        "ferkit.serving.app:app_from_env",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+    )
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker process of ``serve(workers=N)``, from the settings its parent left in
+    :data:`SERVE_ENV`."""
+    cfg = json.loads(os.environ[SERVE_ENV])
+    limits = Limits(**{k: tuple(v) if isinstance(v, list) else v for k, v in cfg["limits"].items()})
+    return _app_from_settings(cfg["settings"], limits, threads=cfg["threads"])
+
+
+def _app_from_settings(settings: dict, limits: Limits, threads: int | None) -> FastAPI:
+    rec = Recognizer.from_pretrained(
+        settings["weights"],
+        backend=settings["backend"],
+        detector=settings["detector"],
+        align=settings["align"],
+        classes=settings["classes"],
+        threads=threads,
+    )
+    return create_app(rec, limits)

@@ -16,10 +16,12 @@ class Limits:
     """Per-request limits of the service (a client cannot raise them)."""
 
     max_upload_bytes: int = 10 * 1024 * 1024  # one image's bytes
-    max_body_bytes: int = 64 * 1024 * 1024  # a whole request body, counted as it streams (chunked too)
+    max_body_bytes: int = 16 * 1024 * 1024  # a whole request body, counted as it streams (chunked too)
     read_timeout_s: float = 10.0  # longest pause in a request body before a 408
-    max_pixels: int = 25_000_000
-    max_batch: int = 16
+    min_body_rate: float = 32 * 1024  # bytes/s a body must average after its first read_timeout_s (else 408)
+    max_pixels: int = 25_000_000  # one image's width x height, checked before decoding
+    max_batch: int = 16  # images in one batch request
+    max_batch_pixels: int = 100_000_000  # all of a batch's images together (bounds its time; memory is per image)
     timeout_s: float = 30.0
     max_concurrency: int = 2  # inferences running at once
     max_queue: int = 8  # requests admitted beyond those (reading, decoding, waiting); more get a 503 at once

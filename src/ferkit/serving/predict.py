@@ -1,10 +1,13 @@
 """``/v1/predict`` and ``/v1/predict/batch``: images in, every face with its box and probabilities out.
 
-Inference runs in worker threads (never on the event loop) behind a semaphore that bounds concurrency;
-a request that waits or runs longer than the timeout gets a 504. Concurrent requests are not merged into
-one network batch: on a CPU, face detection dominates a request and is per image, so merging classifier
-calls would add latency and little throughput. A batch request sends the faces of all its images through
-the network at once (:meth:`Recognizer.classify`).
+Decoding and inference run in worker threads (never on the event loop) behind a semaphore that bounds
+concurrency, so at most ``max_concurrency`` requests hold decoded pixels at once; the requests waiting
+for a worker hold only their bodies. A batch decodes its images one at a time and keeps only each
+image's face crops, so its memory is that of its largest image, and its total pixels are capped
+(``max_batch_pixels``) to bound its time. A request that waits or runs longer than the timeout gets a
+504. Concurrent requests are not merged into one network batch: on a CPU, face detection dominates a
+request and is per image, so merging classifier calls would add latency and little throughput. A batch
+request sends the faces of all its images through the network at once (:meth:`Recognizer.classify`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import asyncio
 import time
 
 import anyio
-import numpy as np
 from fastapi import APIRouter, Request
 
 from .context import ServiceContext
@@ -23,16 +25,50 @@ from .uploads import decode_upload, read_images
 router = APIRouter()
 
 
-def _faces_of(ctx: ServiceContext, images: list[np.ndarray]) -> list[list[dict]]:
-    """The faces of every decoded image, all their crops in one network batch."""
-    rec = ctx.recognizer
-    return [[f.to_dict() for f in r.faces] for r in rec.classify([rec.locate(img) for img in images])]
+def _locate_all(ctx: ServiceContext, uploads: list[tuple[str, bytes]], many: bool) -> tuple[list[dict], list, float]:
+    """Decode and locate each upload in turn, within the batch's pixel budget: an entry per upload (its
+    size, or its error where ``many``; a single upload's error is raised), the located faces, and the
+    seconds spent decoding."""
+    budget = ctx.limits.max_batch_pixels
+    entries: list[dict] = []
+    located = []
+    decoding = 0.0
+    for name, data in uploads:
+        try:
+            t0 = time.perf_counter()
+            image = decode_upload(data, ctx.limits, name, budget=budget)
+            decoding += time.perf_counter() - t0
+            located.append(ctx.recognizer.locate(image, name=name))
+        except ApiError as exc:
+            if not many:
+                raise
+            entries.append({"name": name, "error": {"code": exc.code, "message": exc.message}})
+            continue
+        height, width = image.shape[:2]
+        budget -= width * height
+        entries.append({"name": name, "width": int(width), "height": int(height)})
+        del image  # only the face crops are kept until the batch is classified
+    return entries, located, decoding
 
 
-async def _infer(ctx: ServiceContext, images: list[np.ndarray]) -> list[list[dict]]:
-    async def work() -> list[list[dict]]:
+def _run(ctx: ServiceContext, uploads: list[tuple[str, bytes]], many: bool) -> tuple[list[dict], dict]:
+    """Entries with their faces, and the milliseconds spent decoding and in inference (detect, align,
+    classify)."""
+    t0 = time.perf_counter()
+    entries, located, decoding = _locate_all(ctx, uploads, many)
+    results = iter(ctx.recognizer.classify(located))
+    for entry in entries:
+        if "error" not in entry:
+            entry["faces"] = [f.to_dict() for f in next(results).faces]
+            ctx.metrics.faces.inc(len(entry["faces"]))
+    total = time.perf_counter() - t0
+    return entries, {"decode": round(decoding * 1000, 2), "inference": round((total - decoding) * 1000, 2)}
+
+
+async def _infer(ctx: ServiceContext, uploads: list[tuple[str, bytes]], many: bool) -> tuple[list[dict], dict]:
+    async def work() -> tuple[list[dict], dict]:
         async with ctx.gate:
-            return await anyio.to_thread.run_sync(_faces_of, ctx, images)
+            return await anyio.to_thread.run_sync(_run, ctx, uploads, many)
 
     try:
         return await asyncio.wait_for(work(), timeout=ctx.limits.timeout_s)
@@ -45,23 +81,14 @@ async def predict(request: Request) -> dict:
     """One image (multipart field ``file``, a raw image body, or JSON ``{"image": base64}``)."""
     ctx: ServiceContext = request.app.state.ctx
     async with ctx.admission():
-        return await _predict_one(ctx, request)
-
-
-async def _predict_one(ctx: ServiceContext, request: Request) -> dict:
-    t0 = time.perf_counter()
-    ((name, data),) = await read_images(request, ctx.limits, many=False)
-    img = decode_upload(data, ctx.limits, name)
-    t1 = time.perf_counter()
-    (faces,) = await _infer(ctx, [img])
-    ctx.metrics.faces.inc(len(faces))
-    t2 = time.perf_counter()
+        uploads = await read_images(request, ctx.limits, many=False)
+        ((entry,), timing) = await _infer(ctx, uploads, many=False)
     return {
-        "faces": faces,
-        "width": int(img.shape[1]),
-        "height": int(img.shape[0]),
+        "faces": entry["faces"],
+        "width": entry["width"],
+        "height": entry["height"],
         "model": ctx.model_info["name"],
-        "timing_ms": {"decode": round((t1 - t0) * 1000, 2), "inference": round((t2 - t1) * 1000, 2)},
+        "timing_ms": timing,
     }
 
 
@@ -70,29 +97,12 @@ async def predict_batch(request: Request) -> dict:
     """Several images (multipart files, or JSON ``{"images": [base64, ...]}``); a bad image gets its own
     error entry and the others still run."""
     ctx: ServiceContext = request.app.state.ctx
-    async with ctx.admission():
-        return await _predict_many(ctx, request)
-
-
-async def _predict_many(ctx: ServiceContext, request: Request) -> dict:
     t0 = time.perf_counter()
-    results: list[dict] = []
-    good: list[np.ndarray] = []
-    for name, data in await read_images(request, ctx.limits, many=True):
-        try:
-            img = decode_upload(data, ctx.limits, name)
-        except ApiError as exc:
-            results.append({"name": name, "error": {"code": exc.code, "message": exc.message}})
-            continue
-        good.append(img)
-        results.append({"name": name, "width": int(img.shape[1]), "height": int(img.shape[0])})
-    faces = iter(await _infer(ctx, good)) if good else iter(())
-    for res in results:
-        if "error" not in res:
-            res["faces"] = next(faces)
-            ctx.metrics.faces.inc(len(res["faces"]))
+    async with ctx.admission():
+        uploads = await read_images(request, ctx.limits, many=True)
+        entries, timing = await _infer(ctx, uploads, many=True)
     return {
-        "results": results,
+        "results": entries,
         "model": ctx.model_info["name"],
-        "timing_ms": {"total": round((time.perf_counter() - t0) * 1000, 2)},
+        "timing_ms": {"total": round((time.perf_counter() - t0) * 1000, 2), **timing},
     }

@@ -18,11 +18,21 @@ ALLOWED_TYPES = {"image/jpeg", "image/png", "image/webp", "image/bmp", "image/ti
 _STATUS = {"too_large": 413, "too_many_pixels": 413}
 
 
-def decode_upload(data: bytes, limits: Limits, name: str = "image") -> np.ndarray:
-    """Bytes of an uploaded image → uint8 RGB, or an :class:`ApiError` saying what is wrong."""
+def decode_upload(data: bytes, limits: Limits, name: str = "image", budget: int | None = None) -> np.ndarray:
+    """Bytes of an uploaded image → uint8 RGB, or an :class:`ApiError` saying what is wrong. ``budget``:
+    the pixels a batch has left; its dimensions are checked against it (and ``max_pixels``) before
+    decoding."""
+    most = limits.max_pixels if budget is None else min(limits.max_pixels, budget)
     try:
-        return load_image(data, name=name, max_pixels=limits.max_pixels, max_bytes=limits.max_upload_bytes)
+        return load_image(data, name=name, max_pixels=most, max_bytes=limits.max_upload_bytes)
     except ImageError as exc:
+        if exc.code == "too_many_pixels" and most < limits.max_pixels:
+            raise ApiError(
+                413,
+                "batch_too_large",
+                f"{name}: the batch's images exceed {limits.max_batch_pixels / 1e6:g} megapixels in total; "
+                "send fewer or smaller images per request",
+            ) from None
         raise ApiError(_STATUS.get(exc.code, 422), exc.code, str(exc)) from None
 
 
