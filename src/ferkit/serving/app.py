@@ -126,15 +126,19 @@ def serve(
     workers: int = 1,
 ) -> None:
     """Run the app with uvicorn (blocking). ``workers`` > 1 starts that many processes on one port, each
-    with its own model and ``cores // workers`` inference threads; the limits apply per process."""
+    with its own model; the limits apply per process. Each model gets ``cores // (workers ×
+    max_concurrency)`` inference threads (at least 1)."""
     import uvicorn
 
     settings = dict(weights=weights, backend=backend, detector=detector, align=align, classes=classes)
+    # Requests already run in parallel (max_concurrency per worker): more threads per model than the
+    # cores left to each would only make them fight (1 worker, 2 threads each: 97-104 requests/s on 2
+    # cores; 1 thread each: see docs/benchmarks.md).
+    threads = max(1, (os.cpu_count() or 1) // (max(1, workers) * limits.max_concurrency))
     if workers <= 1:
-        app = _app_from_settings(settings, limits, threads=None)
+        app = _app_from_settings(settings, limits, threads=threads)
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
         return
-    threads = max(1, (os.cpu_count() or 1) // workers)
     os.environ[SERVE_ENV] = json.dumps({"settings": settings, "limits": asdict(limits), "threads": threads})
     uvicorn.run(
         "ferkit.serving.app:app_from_env",
