@@ -41,4 +41,3 @@ def test_validation_names_the_field():
         TrainConfig(data="x", augment="wild").validate()
     with pytest.raises(ValueError, match="distill_alpha"):
         TrainConfig(data="x", distill_alpha=2).validate()
-
