@@ -14,7 +14,7 @@ def test_session_runs_the_shipped_detector_with_spinning_stopped_after_each_run(
     config = sess.get_session_options().get_session_config_entry
     assert config("session.intra_op.allow_spinning") == "1" and config("session.force_spinning_stop") == "1"
     assert sess.get_session_options().intra_op_num_threads == 1
-    outs = sess.run(None, {"input": np.zeros((1, 3, 64, 96), np.float32)})
+    outs = sess.run(None, {"image": np.zeros((1, 64, 96, 3), np.uint8)})
     assert outs[0].shape == (1, (64 // 8) * (96 // 8), 1)  # cls_8 on a 96x64 input: the input is dynamic
 
 

@@ -26,11 +26,33 @@ def collage(rgb: np.ndarray) -> np.ndarray:
     return canvas
 
 
-def opencv_yunet(bgr: np.ndarray) -> np.ndarray:
+def published_layout(dst: Path, size: tuple[int, int] | None = None) -> Path:
+    """The shipped file turned back into the published layout — a float BGR ``(1, 3, H, W)`` input, of
+    fixed ``size`` (height, width) if given — which is what OpenCV's ``FaceDetectorYN`` runs."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(detector_file("yunet_s.onnx")))
+    graph = model.graph
+    cast, transpose = graph.node[0], graph.node[1]
+    assert (cast.op_type, transpose.op_type) == ("Cast", "Transpose")
+    name = transpose.output[0]
+    del graph.node[:2]
+    conv = next(n for n in graph.node if name in n.input)
+    weight = next(i for i in graph.initializer if i.name == conv.input[1])
+    weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight)[:, ::-1].copy(), weight.name))
+    dims = [1, 3, *(size or ("height", "width"))]
+    graph.input.remove(graph.input[0])
+    graph.input.insert(0, helper.make_tensor_value_info(name, TensorProto.FLOAT, dims))
+    onnx.save(model, str(dst))
+    return dst
+
+
+def opencv_yunet(bgr: np.ndarray, published: Path) -> np.ndarray:
     h, w = bgr.shape[:2]
     pw, ph = -w % 32, -h % 32
     padded = cv2.copyMakeBorder(bgr, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
-    net = cv2.FaceDetectorYN.create(str(detector_file("yunet_s.onnx")), "", (w + pw, h + ph), 0.7, 0.3, 5000)
+    net = cv2.FaceDetectorYN.create(str(published), "", (w + pw, h + ph), 0.7, 0.3, 5000)
     faces = net.detect(padded)[1]
     return np.zeros((0, 15), np.float32) if faces is None else faces
 
@@ -43,13 +65,14 @@ def real_photos(hopper: np.ndarray) -> list[np.ndarray]:
     return photos
 
 
-def test_every_box_and_keypoint_matches_opencv(hopper):
+def test_every_box_and_keypoint_matches_opencv(hopper, tmp_path):
     runtime = YuNetRuntime(detector_file("yunet_s.onnx"))
+    assert runtime.rgb_uint8 and runtime.fixed is None
+    published = published_layout(tmp_path / "published.onnx")
     total = 0
     for rgb in real_photos(hopper):
-        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
-        ours = runtime.run(bgr, 0.7, 0.3)
-        theirs = opencv_yunet(bgr)
+        ours = runtime.run(np.ascontiguousarray(rgb), 0.7, 0.3)
+        theirs = opencv_yunet(np.ascontiguousarray(rgb[:, :, ::-1]), published)
         order = lambda f: f[np.lexsort((f[:, 1], f[:, 0]))]  # noqa: E731
         assert ours.shape == theirs.shape
         np.testing.assert_allclose(order(ours), order(theirs), atol=0.05)
@@ -57,19 +80,14 @@ def test_every_box_and_keypoint_matches_opencv(hopper):
     assert total >= 5  # the collage alone has several faces
 
 
-def test_a_fixed_size_file_is_fed_shrunk_and_padded(hopper, tmp_path):
-    onnx = pytest.importorskip("onnx")
-    model = onnx.load(str(detector_file("yunet_s.onnx")))
-    for dim, size in zip(model.graph.input[0].type.tensor_type.shape.dim[2:], (320, 320)):
-        dim.Clear()
-        dim.dim_value = size
-    onnx.save(model, str(tmp_path / "fixed.onnx"))
-    fixed = YuNetRuntime(tmp_path / "fixed.onnx")
-    assert fixed.fixed == (320, 320)
-    bgr = np.ascontiguousarray(hopper[:, :, ::-1])  # 512x600: shrunk to 273x320, padded to 320x320
-    (face,) = fixed.run(bgr, 0.7, 0.3)
-    (full,) = YuNetRuntime(detector_file("yunet_s.onnx")).run(bgr, 0.7, 0.3)
+def test_a_published_fixed_size_file_is_fed_shrunk_padded_and_swapped(hopper, tmp_path):
+    fixed = YuNetRuntime(published_layout(tmp_path / "fixed.onnx", (320, 320)))
+    assert fixed.fixed == (320, 320) and not fixed.rgb_uint8
+    rgb = np.ascontiguousarray(hopper)  # 512x600: shrunk to 273x320, padded to 320x320, made BGR float
+    (face,) = fixed.run(rgb, 0.7, 0.3)
+    (full,) = YuNetRuntime(detector_file("yunet_s.onnx")).run(rgb, 0.7, 0.3)
     assert np.abs(face[:4] - full[:4]).max() < 0.06 * full[2]  # same face, in full-size pixels
+    assert face[14] > 0.9 and np.abs(face[4:14] - full[4:14]).max() < 0.06 * full[2]
 
 
 def test_decode_and_nms_edge_cases():

@@ -176,7 +176,8 @@ class YuNetDetector:
         scale = min(1.0, self.max_side / max(h, w))
         if scale < 1:  # shrink first: a 25-megapixel photo is never copied at full size
             img = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-        img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR if img.ndim == 3 else cv2.COLOR_GRAY2BGR)
+        if img.ndim == 2:
+            img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
         out = []
         for f in self.runtime.run(img, self.score_threshold, self.nms_threshold):
             xy = f[:14] / scale  # box and keypoints back to the input's pixels

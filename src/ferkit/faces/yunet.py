@@ -6,9 +6,10 @@ strides here, as OpenCV's ``face_detect.cpp`` does: score = sqrt(cls × obj), bo
 offsets in stride units from their grid cell, box size as exp(·) × stride, then non-maximum suppression.
 A test checks every box and keypoint against ``cv2.FaceDetectorYN`` on real photos.
 
-The shipped file is YuNet-s with its input height and width marked dynamic
-(:func:`ferkit.export.yunet.dynamic_yunet`), so a photo is only padded to a multiple of 32. A file with a
-fixed input size (as published) also works: each image is then shrunk to fit that size and padded.
+The shipped file is YuNet-s with a dynamic input size that takes the uint8 RGB photo as decoded
+(:func:`ferkit.export.yunet.dynamic_yunet`), so a photo is only padded to a multiple of 32. A published
+file (a fixed-size float BGR input) also works: each image is then shrunk to fit that size, padded,
+channel-swapped and converted here.
 """
 
 from __future__ import annotations
@@ -37,25 +38,29 @@ class YuNetRuntime:
             raise ValueError(f"{path}: not a YuNet model (no outputs {sorted(missing)[:3]})")
         inp = self.session.get_inputs()[0]
         self.input = inp.name
-        h, w = inp.shape[2:4]
+        self.rgb_uint8 = inp.type == "tensor(uint8)"  # the shipped layout: (1, H, W, 3) RGB as decoded
+        h, w = inp.shape[1:3] if self.rgb_uint8 else inp.shape[2:4]
         self.fixed = (w, h) if isinstance(h, int) and isinstance(w, int) else None
 
-    def run(self, bgr: np.ndarray, score_threshold: float, nms_threshold: float) -> np.ndarray:
-        """Faces in a uint8 BGR image as rows of box (x, y, w, h), five keypoints (x, y) and the score."""
-        h, w = bgr.shape[:2]
+    def run(self, rgb: np.ndarray, score_threshold: float, nms_threshold: float) -> np.ndarray:
+        """Faces in a uint8 RGB image as rows of box (x, y, w, h), five keypoints (x, y) and the score."""
+        h, w = rgb.shape[:2]
         f = 1.0
         if self.fixed is not None:
             f = min(1.0, self.fixed[0] / w, self.fixed[1] / h)
             if f < 1:
-                bgr = cv2.resize(bgr, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
-            pw, ph = self.fixed[0] - bgr.shape[1], self.fixed[1] - bgr.shape[0]
+                rgb = cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+            pw, ph = self.fixed[0] - rgb.shape[1], self.fixed[1] - rgb.shape[0]
         else:
             pw, ph = -w % 32, -h % 32  # pad right and bottom: coordinates are unchanged
         if pw or ph:
-            bgr = cv2.copyMakeBorder(bgr, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
-        x = bgr.transpose(2, 0, 1)[None].astype(np.float32)
+            rgb = cv2.copyMakeBorder(rgb, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        if self.rgb_uint8:
+            x = np.ascontiguousarray(rgb)[None]
+        else:  # a published file: float BGR, channels first
+            x = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR).transpose(2, 0, 1)[None].astype(np.float32)
         outs = dict(zip(self.outputs, self.session.run(self.outputs, {self.input: x})))
-        faces = decode(outs, bgr.shape[1], score_threshold)
+        faces = decode(outs, rgb.shape[1], score_threshold)
         faces = faces[nms(faces, score_threshold, nms_threshold)]
         faces[:, :14] /= f
         return faces
@@ -65,15 +70,16 @@ def decode(outs: dict[str, np.ndarray], width: int, score_threshold: float) -> n
     """YuNet's raw outputs for an input ``width`` pixels wide → candidate rows (box, keypoints, score)."""
     rows = []
     for s in STRIDES:
-        score = np.sqrt(np.clip(outs[f"cls_{s}"][0, :, 0], 0, 1) * np.clip(outs[f"obj_{s}"][0, :, 0], 0, 1))
-        keep = np.flatnonzero(score >= score_threshold)
+        product = np.clip(outs[f"cls_{s}"][0, :, 0], 0, 1) * np.clip(outs[f"obj_{s}"][0, :, 0], 0, 1)
+        keep = np.flatnonzero(product >= score_threshold * score_threshold)  # no square root of every anchor
         if not len(keep):
             continue
+        score = np.sqrt(product[keep])
         cell = np.stack([keep % (width // s), keep // (width // s)], 1).astype(np.float32)
         b = outs[f"bbox_{s}"][0, keep]
         centre, size = (cell + b[:, :2]) * s, np.exp(b[:, 2:4]) * s
         kps = (outs[f"kps_{s}"][0, keep].reshape(-1, 5, 2) + cell[:, None]) * s
-        rows.append(np.concatenate([centre - size / 2, size, kps.reshape(-1, 10), score[keep, None]], 1))
+        rows.append(np.concatenate([centre - size / 2, size, kps.reshape(-1, 10), score[:, None]], 1))
     return np.concatenate(rows).astype(np.float32) if rows else np.zeros((0, 15), np.float32)
 
 
