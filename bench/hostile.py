@@ -18,6 +18,7 @@ default admission bound (2 running + 8 waiting), so a 503 would be a failure her
 The server's peak memory is its kernel high-water mark (VmHWM, summed over worker processes); RSS is
 also sampled every second for the first-vs-last comparison of a soak. ``--kill-every N`` (with
 ``--workers`` ≥ 2) kills one worker process with SIGKILL every N seconds while honest requests run.
+``/healthz`` and ``/readyz`` are probed every 0.25 s throughout (their latency and failures reported).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from load_test import free_port, multipart_photo
+from load_test import HealthProbe, free_port, multipart_photo
 
 BODY_MB = 16
 
@@ -186,9 +187,11 @@ def run(port: int, server: subprocess.Popen, duration: float, kill_every: float)
     ]
     memory: list[tuple[float, float]] = []
     kills: list[float] = []
+    probe = HealthProbe(port, interval=0.25)
     t0 = time.time()
     for t in threads:
         t.start()
+    probe.start()
     next_kill = t0 + kill_every if kill_every else float("inf")
     while time.time() < stop:
         memory.append((time.time() - t0, sum(proc_kb(p, "VmRSS") for p in server_pids(server.pid)) / 1024))
@@ -201,7 +204,14 @@ def run(port: int, server: subprocess.Popen, duration: float, kill_every: float)
         t.join(150)
     pids = server_pids(server.pid)
     peak = sum(proc_kb(p, "VmHWM") for p in pids) / 1024
-    return {"counts": counts, "memory": memory, "kills": kills, "peak_mb": peak, "processes_at_end": len(pids)}
+    return {
+        "counts": counts,
+        "memory": memory,
+        "kills": kills,
+        "peak_mb": peak,
+        "processes_at_end": len(pids),
+        "health": probe.summary(),
+    }
 
 
 def summarize(result: dict, duration: float, workers: int) -> dict:
@@ -226,6 +236,7 @@ def summarize(result: dict, duration: float, workers: int) -> dict:
         "rss_window_s": window,
         "rss_mb_max_sampled": round(max(m for _, m in mem), 1),
         "peak_mb_vmhwm": round(result["peak_mb"], 1),
+        **result["health"],
     }
 
 
