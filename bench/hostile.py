@@ -188,10 +188,10 @@ def run(port: int, server: subprocess.Popen, duration: float, kill_every: float)
     memory: list[tuple[float, float]] = []
     kills: list[float] = []
     probe = HealthProbe(port, interval=0.25)
+    probe.start()
     t0 = time.time()
     for t in threads:
         t.start()
-    probe.start()
     next_kill = t0 + kill_every if kill_every else float("inf")
     while time.time() < stop:
         memory.append((time.time() - t0, sum(proc_kb(p, "VmRSS") for p in server_pids(server.pid)) / 1024))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import socket
 import statistics
@@ -89,46 +90,54 @@ def start_server(model: str, port: int, workers: int = 1) -> subprocess.Popen:
             time.sleep(0.2)
 
 
-class HealthProbe(threading.Thread):
+class HealthProbe:
     """``GET /healthz`` and ``/readyz`` in turn, every ``interval`` seconds on a new connection, while the
-    load runs: issue 14 asks that they answer in under 100 ms while inference saturates every worker."""
+    load runs: issue 14 asks that they answer in under 100 ms while inference saturates every worker.
+    The probe runs in its own process, so the load generator's threads (and their GIL) do not delay it."""
 
     def __init__(self, port: int, interval: float = 0.1) -> None:
-        super().__init__(daemon=True)
-        self.port, self.interval = port, interval
-        self.latencies_ms: list[float] = []
-        self.failures = 0
-        self.halt = threading.Event()
+        ctx = multiprocessing.get_context("spawn")
+        self.halt = ctx.Event()
+        self.results, child = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=_probe, args=(port, interval, self.halt, child), daemon=True)
 
-    def run(self) -> None:
-        paths = ("/healthz", "/readyz")
-        while not self.halt.wait(self.interval):
-            t0 = time.perf_counter()
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-                conn.request("GET", paths[len(self.latencies_ms) % 2])
-                ok = conn.getresponse().status == 200
-                conn.close()
-            except (OSError, http.client.HTTPException):
-                ok = False
-            if ok:
-                self.latencies_ms.append(1000 * (time.perf_counter() - t0))
-            else:
-                self.failures += 1
+    def start(self) -> None:
+        self.process.start()
 
     def summary(self) -> dict:
-        """Stop probing (waiting for the probe in flight) and summarise."""
+        """Stop probing (the probe in flight finishes) and summarise."""
         self.halt.set()
-        self.join(15)
-        lat = sorted(self.latencies_ms) or [float("nan")]
+        latencies, failures = self.results.recv()
+        self.process.join(15)
+        lat = sorted(latencies) or [float("nan")]
         return {
-            "health_probes": len(self.latencies_ms) + self.failures,
-            "health_failures": self.failures,
+            "health_probes": len(latencies) + failures,
+            "health_failures": failures,
             "health_p50_ms": round(statistics.median(lat), 1),
             "health_p99_ms": round(lat[min(len(lat) - 1, int(0.99 * len(lat)))], 1),
             "health_max_ms": round(lat[-1], 1),
             "health_over_100ms": sum(v > 100 for v in lat),
         }
+
+
+def _probe(port: int, interval: float, halt, out) -> None:
+    latencies: list[float] = []
+    failures = 0
+    paths = ("/healthz", "/readyz")
+    while not halt.wait(interval):
+        t0 = time.perf_counter()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", paths[(len(latencies) + failures) % 2])
+            ok = conn.getresponse().status == 200
+            conn.close()
+        except (OSError, http.client.HTTPException):
+            ok = False
+        if ok:
+            latencies.append(1000 * (time.perf_counter() - t0))
+        else:
+            failures += 1
+    out.send((latencies, failures))
 
 
 def run_clients(

@@ -23,6 +23,7 @@ from .conftest import HOPPER, png
         ({"files": {"note": (None, "just text")}}, 422, "no_file"),
         ({"data": {"nofile": "x"}}, 415, "unsupported_type"),
         ({"json": {"image": "***"}}, 422, "bad_base64"),
+        ({"json": {"image": "A" * 2_700_000}}, 413, "too_large"),  # 2.0 MB decoded: refused undecoded
         ({"json": {"picture": "x"}}, 422, "bad_request"),
         ({"json": [1, 2]}, 422, "bad_request"),
         ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "bad_json"),
@@ -53,3 +54,18 @@ def test_deeply_nested_json_is_a_400_not_a_500(client):
     for body in (b"[" * 100_000 + b"]" * 100_000, b'{"image": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"):
         r = client.post("/v1/predict", content=body, headers={"content-type": "application/json"})
         assert r.status_code == 400 and r.json()["error"]["code"] == "bad_json", r.text
+
+
+def test_base64_just_under_the_limit_is_decoded_not_refused(client):
+    import base64
+
+    ok = base64.b64encode(HOPPER).decode()
+    assert client.post("/v1/predict", json={"image": ok}).status_code == 200
+    near = "A" * (2_000_000 // 3 * 4)  # 2,000,000 bytes decoded: at the limit, decoded, then not an image
+    r = client.post("/v1/predict", json={"image": near})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "not_an_image", r.text
+    r = client.post("/v1/predict/batch", json={"images": [ok, "A" * 2_700_000, "***"]})
+    assert r.status_code == 200, r.text  # in a batch, the bad items fail alone
+    good, big, bad = r.json()["results"]
+    assert len(good["faces"]) == 1 and big["error"]["code"] == "too_large" and bad["error"]["code"] == "bad_base64"
+    assert "images[1]" in big["error"]["message"]

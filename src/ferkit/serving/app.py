@@ -24,6 +24,7 @@ from .access import AccessControl, RateLimiter
 from .bodylimit import BodyLimit
 from .context import Limits, ServiceContext
 from .errors import ApiError, error_response, install_error_handlers
+from .memory import one_malloc_arena
 
 log = logging.getLogger("ferkit.serve")
 access_log = logging.getLogger("ferkit.access")
@@ -160,6 +161,7 @@ def app_from_env() -> FastAPI:
 
 
 def _app_from_settings(settings: dict, limits: Limits, threads: int | None) -> FastAPI:
+    one_malloc_arena()  # a serving process: what one request frees, the next reuses
     rec = Recognizer.from_pretrained(
         settings["weights"],
         backend=settings["backend"],

@@ -25,7 +25,9 @@ from .uploads import decode_upload, read_images
 router = APIRouter()
 
 
-def _locate_all(ctx: ServiceContext, uploads: list[tuple[str, bytes]], many: bool) -> tuple[list[dict], list, float]:
+def _locate_all(
+    ctx: ServiceContext, uploads: list[tuple[str, bytes | ApiError]], many: bool
+) -> tuple[list[dict], list, float]:
     """Decode and locate each upload in turn, within the batch's pixel budget: an entry per upload (its
     size, or its error where ``many``; a single upload's error is raised), the located faces, and the
     seconds spent decoding."""
@@ -35,6 +37,8 @@ def _locate_all(ctx: ServiceContext, uploads: list[tuple[str, bytes]], many: boo
     decoding = 0.0
     for name, data in uploads:
         try:
+            if isinstance(data, ApiError):
+                raise data
             t0 = time.perf_counter()
             image = decode_upload(data, ctx.limits, name, budget=budget)
             decoding += time.perf_counter() - t0
@@ -51,7 +55,7 @@ def _locate_all(ctx: ServiceContext, uploads: list[tuple[str, bytes]], many: boo
     return entries, located, decoding
 
 
-def _run(ctx: ServiceContext, uploads: list[tuple[str, bytes]], many: bool) -> tuple[list[dict], dict]:
+def _run(ctx: ServiceContext, uploads: list[tuple[str, bytes | ApiError]], many: bool) -> tuple[list[dict], dict]:
     """Entries with their faces, and the milliseconds spent decoding and in inference (detect, align,
     classify)."""
     t0 = time.perf_counter()
@@ -65,7 +69,9 @@ def _run(ctx: ServiceContext, uploads: list[tuple[str, bytes]], many: bool) -> t
     return entries, {"decode": round(decoding * 1000, 2), "inference": round((total - decoding) * 1000, 2)}
 
 
-async def _infer(ctx: ServiceContext, uploads: list[tuple[str, bytes]], many: bool) -> tuple[list[dict], dict]:
+async def _infer(
+    ctx: ServiceContext, uploads: list[tuple[str, bytes | ApiError]], many: bool
+) -> tuple[list[dict], dict]:
     async def work() -> tuple[list[dict], dict]:
         async with ctx.gate:
             return await anyio.to_thread.run_sync(_run, ctx, uploads, many)

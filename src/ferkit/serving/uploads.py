@@ -7,6 +7,7 @@ import base64
 import binascii
 import json
 
+import anyio
 import numpy as np
 from fastapi import Request
 
@@ -36,15 +37,27 @@ def decode_upload(data: bytes, limits: Limits, name: str = "image", budget: int 
         raise ApiError(_STATUS.get(exc.code, 422), exc.code, str(exc)) from None
 
 
-def _b64(value: object, name: str) -> bytes:
+def _b64(value: object, name: str, max_bytes: int) -> bytes:
     if not isinstance(value, str):
         raise ApiError(422, "bad_request", f"{name}: expected a base64 string")
     if value.startswith("data:"):
         value = value.split(",", 1)[-1]
+    if len(value) // 4 * 3 > max_bytes + 2:  # too big to be allowed, known without decoding it
+        raise ApiError(
+            413, "too_large", f"{name}: about {len(value) // 4 * 3} bytes of base64 exceeds the limit of {max_bytes}"
+        )
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise ApiError(422, "bad_base64", f"{name}: not valid base64") from None
+
+
+def _b64_or_error(value: object, name: str, max_bytes: int) -> bytes | ApiError:
+    """A batch item's bytes, or its error: in a batch, one bad image does not fail the others."""
+    try:
+        return _b64(value, name, max_bytes)
+    except ApiError as exc:
+        return exc
 
 
 async def _multipart(request: Request, limits: Limits) -> list[tuple[str, bytes]]:
@@ -62,9 +75,19 @@ async def _multipart(request: Request, limits: Limits) -> list[tuple[str, bytes]
     return out
 
 
-async def _json_images(request: Request, many: bool) -> list[tuple[str, bytes]]:
+async def _json_images(request: Request, many: bool, limits: Limits) -> list[tuple[str, bytes | ApiError]]:
+    # Joining, parsing and base64-decoding a body of many megabytes takes tens of milliseconds; done on
+    # the event loop it delayed /healthz by as much (docs/benchmarks.md), so only the chunks are
+    # gathered here and the rest runs in a worker thread.
+    chunks = [chunk async for chunk in request.stream()]
+    return await anyio.to_thread.run_sync(_parse_json_images, chunks, many, limits.max_upload_bytes)
+
+
+def _parse_json_images(chunks: list[bytes], many: bool, max_bytes: int) -> list[tuple[str, bytes | ApiError]]:
+    raw = b"".join(chunks)
+    chunks.clear()
     try:
-        body = json.loads(await request.body())
+        body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ApiError(400, "bad_json", "request body is not valid JSON") from None
     except RecursionError:  # e.g. [[[[... 100,000 levels deep: Python's parser gives up
@@ -75,19 +98,20 @@ async def _json_images(request: Request, many: bool) -> list[tuple[str, bytes]]:
         items = body.get("images")
         if not isinstance(items, list):
             raise ApiError(422, "bad_request", 'JSON body needs "images": [base64, ...]')
-        return [(f"images[{i}]", _b64(v, f"images[{i}]")) for i, v in enumerate(items)]
+        return [(f"images[{i}]", _b64_or_error(v, f"images[{i}]", max_bytes)) for i, v in enumerate(items)]
     if "image" not in body:
         raise ApiError(422, "bad_request", 'JSON body needs "image": base64')
-    return [("image", _b64(body["image"], "image"))]
+    return [("image", _b64(body["image"], "image", max_bytes))]
 
 
-async def read_images(request: Request, limits: Limits, many: bool) -> list[tuple[str, bytes]]:
-    """``(name, bytes)`` of each image in the request, checked for count and content type."""
+async def read_images(request: Request, limits: Limits, many: bool) -> list[tuple[str, bytes | ApiError]]:
+    """``(name, bytes)`` of each image in the request, checked for count and content type; in a JSON
+    batch, an item that cannot be an image (bad or oversized base64) carries its error instead."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
         out = await _multipart(request, limits)
     elif ctype == "application/json":
-        out = await _json_images(request, many)
+        out = await _json_images(request, many, limits)
     elif ctype in ALLOWED_TYPES:
         out = [("image", await request.body())]
     else:
