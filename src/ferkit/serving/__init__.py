@@ -4,6 +4,7 @@
 metrics, model info, the page) and ``predict`` (images in, faces out). Around them, outermost first:
 ``access`` (API keys, per-client rate limits), ``bodylimit`` (bodies counted while they stream, read
 timeouts); ``context`` holds the limits, the admission bound and the per-app state; ``uploads`` reads
-request bodies through the one decoder; ``errors`` turns every client mistake into a 4xx JSON error. To
-add an endpoint, add a route to a router (or a new router) and include it in ``create_app``.
+request bodies through the one decoder; ``errors`` turns every client mistake into a 4xx JSON error;
+``memory`` keeps a serving process on one malloc arena, so its memory stays within the README's bound.
+To add an endpoint, add a route to a router (or a new router) and include it in ``create_app``.
 """
