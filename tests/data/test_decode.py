@@ -70,3 +70,27 @@ def test_video_frames(hopper, tmp_path, bad_dir):
     assert [i for i, _ in frames] == [0, 3, 6, 9] and frames[0][1].shape == (480, 500, 3)
     with pytest.raises(ImageError, match="cannot open video"):
         Video(bad_dir / "broken.mp4")
+
+
+def _pillow_rgb(path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def test_plain_jpegs_decode_by_opencv_to_pillows_pixels(photo_dir, bad_dir, hopper, tmp_path):
+    from pathlib import Path
+
+    from ferkit.data.decode import _decode_plain_jpeg
+
+    Image.fromarray(hopper).convert("L").save(tmp_path / "gray.jpg")
+    Image.fromarray(hopper).save(tmp_path / "progressive.jpg", progressive=True, quality=80)
+    bench = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "faces-bench" / "images"
+    plain = [photo_dir / "rgb.jpg", photo_dir / "nested" / "small.jpg", tmp_path / "gray.jpg"]
+    plain += [tmp_path / "progressive.jpg", *sorted(bench.rglob("*.jpg"))[:20]]
+    for path in plain:
+        with Image.open(path) as im, open(path, "rb") as fh:
+            assert _decode_plain_jpeg(im, fh) is not None, path  # the OpenCV path is the one taken
+        assert np.array_equal(load_image(path), _pillow_rgb(path)), path
+    for path in (photo_dir / "exif_rotated.jpg", bad_dir / "truncated.jpg"):  # left to Pillow
+        with Image.open(path) as im, open(path, "rb") as fh:
+            assert _decode_plain_jpeg(im, fh) is None, path

@@ -121,8 +121,8 @@ def _decode_plain_jpeg(im: Image.Image, stream: io.IOBase) -> np.ndarray | None:
     """The common photo — a complete, upright RGB or grey JPEG — decoded by OpenCV, else None.
 
     Both libraries decode with libjpeg-turbo's defaults and give the same pixels (checked on the 309
-    JPEGs of ../shared and by a test), but OpenCV writes straight into the array while Pillow decodes
-    into its own buffer and copies it out: a 640×480 photo's end-to-end prediction was 0.7 ms faster
+    JPEGs of ../shared, and by a test), but OpenCV writes straight into the array while Pillow decodes
+    into its own buffer and copies it out: a 640×480 photo's end-to-end prediction was 5% faster
     (docs/benchmarks.md). Anything else — EXIF-rotated, CMYK, truncated (no end-of-image marker, which
     OpenCV would decode as grey rows instead of failing) — goes through Pillow as before."""
     if im.format != "JPEG" or im.mode not in ("RGB", "L") or im.getexif().get(0x0112, 1) != 1:

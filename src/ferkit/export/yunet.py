@@ -8,10 +8,10 @@ Two changes, and nothing else (a test compares every other node and weight with 
 * **The photo as decoded.** The published input is a float32 BGR tensor in channels-first order, so each
   photo was channel-swapped, transposed and widened to float in numpy first: three passes over a
   1.2-megabyte 640×480 image, on the path of every prediction. The derived file takes the uint8 RGB
-  image ``(1, H, W, 3)`` itself: a Cast and a Transpose run inside ONNX Runtime (which folds the
-  transpose into its own channels-blocked layout), and the first convolution's weights take the
-  channels in RGB order. Outputs agree with the published file's to 1e-5 (a test), and a 640×480 photo's
-  detection took 0.3 ms less (docs/benchmarks.md).
+  image ``(1, H, W, 3)`` itself: a Cast and a Transpose run inside ONNX Runtime, and the first
+  convolution's weights take the channels in RGB order. Outputs agree with the published file's to 1e-5
+  (a test); with this and the JPEG decoding change, a 640×480 photo's prediction ran 1.10-1.20× faster
+  (docs/benchmarks.md, "Beside the fer package").
 """
 
 from __future__ import annotations

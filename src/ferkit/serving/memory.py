@@ -5,9 +5,10 @@ per core), and an arena keeps what is freed in it. A service's threads — the e
 parsing and the inference workers — each allocate request-sized blocks (a 16 MB body, its text, a
 decoded 25-megapixel image), so every arena grew to the biggest requests it had seen. Under
 ``bench/hostile.py`` the server peaked at 1,304 MB, past the bound the README states; with one arena,
-955 MB, and /healthz's 99th percentile was 65 ms (docs/benchmarks.md). Serving big blocks with ``mmap``
-instead (``M_MMAP_THRESHOLD`` 1 MB) also bounded memory (921-958 MB) but each request then paid page
-faults and ``munmap`` on the event loop too, and /healthz's 99th percentile rose to 122-128 ms.
+at 941 and 1,001 MB in two runs, with /healthz's 99th percentile at 78-82 ms (docs/benchmarks.md).
+Serving big blocks with ``mmap`` instead (``M_MMAP_THRESHOLD`` 1 MB) also bounded memory (921-958 MB)
+but each request then paid page faults and ``munmap`` on the event loop too, and /healthz's 99th
+percentile rose to 122-128 ms.
 """
 
 from __future__ import annotations
