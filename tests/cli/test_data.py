@@ -19,3 +19,13 @@ def test_data_report_table_on_synthetic_data(synthetic_dir, capsys):
     assert main(["data", "report", str(synthetic_dir)]) == 0
     out = capsys.readouterr().out
     assert "350 images" in out and "imbalance (largest/smallest train class): 1.0x" in out
+
+
+def test_data_pack_writes_a_pack_that_reads_back(fer_slice_zip, tmp_path, capsys):
+    out = tmp_path / "fer.npz.xz"
+    assert main(["data", "pack", str(fer_slice_zip), "--out", str(out)]) == 0
+    # The slice's train split holds 3 images that FER2013 also has elsewhere: dropped by default.
+    assert "train 207, val 210 images" in " ".join(capsys.readouterr().out.split())
+    assert main(["data", "report", str(out), "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["total"] == 417 and set(rep["counts"]) == {"train", "val"}

@@ -102,3 +102,49 @@ def test_tiny_model_learns_the_synthetic_classes(tiny_ckpt):
     rows = list(csv.DictReader(open(run / "metrics.csv")))
     assert len(rows) == 4 and float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"])
     assert json.loads((run / "summary.json").read_text())["epochs_run"] == 4
+
+
+def test_time_budget_stops_the_run_on_the_clock(synthetic_dir, tmp_path):
+    cfg = _tiny(synthetic_dir, tmp_path / "t", epochs=500, time_budget_s=2.0, warmup_epochs=1)
+    result = train(cfg, progress=False)
+    assert 1 <= result.epochs_run < 500  # a few epochs fit in 2 s here
+    lrs = [h["lr"] for h in result.history]
+    assert lrs == sorted(lrs, reverse=True) and lrs[-1] < cfg.lr  # the cosine runs down on the clock
+    elapsed = [h["elapsed_s"] for h in result.history]
+    assert elapsed == sorted(elapsed) and elapsed[-1] >= 2.0
+    summary = json.loads((tmp_path / "t" / "summary.json").read_text())
+    assert 0 < summary["best_elapsed_s"] <= elapsed[-1] and summary["epochs_run"] == result.epochs_run
+    assert (tmp_path / "t" / "state" / "last.json").exists()  # the last epoch always leaves a resume state
+
+
+def test_time_budget_maps_wall_time_to_schedule_steps(monkeypatch):
+    run = type("R", (), {})()
+    run.cfg, run.steps_per_epoch = TrainConfig(time_budget_s=100.0, epochs=10), 50
+    run.info = {"train_seconds": 30.0}  # spent in earlier epochs
+    monkeypatch.setattr(loop.time, "time", lambda: 1020.0)  # 20 s into this epoch
+    assert loop._schedule_step(run, 3, 7, 500, epoch_t0=1000.0) == 250  # half the budget: half the steps
+    monkeypatch.setattr(loop.time, "time", lambda: 1500.0)
+    assert loop._schedule_step(run, 3, 7, 500, epoch_t0=1000.0) == 500  # spent: the end, never beyond
+    run.cfg = TrainConfig(epochs=10)  # no budget: plain step counting
+    assert loop._schedule_step(run, 3, 7, 500, epoch_t0=1000.0) == 157
+
+
+def test_gpu_run_settings_work_on_a_cpu(synthetic_dir, tmp_path, monkeypatch):
+    """channels-last, half-precision weights and sparse saving: what configs/flagship.toml asks of a GPU."""
+    saved = []
+    real_save = loop.save_state
+    monkeypatch.setattr(
+        loop, "save_state", lambda d, m, o, info: (saved.append(info["epoch"]), real_save(d, m, o, info))
+    )
+    cfg = _tiny(synthetic_dir, tmp_path / "g", epochs=5, save_every=2, channels_last=True, weights_dtype="float16")
+    result = train(cfg, progress=False)
+    assert saved == [2, 4, 5]  # every second epoch and the last
+    assert len(list(csv.DictReader(open(tmp_path / "g" / "metrics.csv")))) == 5
+    from safetensors import safe_open
+
+    with safe_open(str(result.best_checkpoint), framework="pt") as fh:
+        dtypes = {fh.get_tensor(k).dtype for k in fh.keys()}
+    assert torch.float16 in dtypes and torch.float32 not in dtypes
+    ckpt = load_checkpoint(result.best_checkpoint)
+    assert next(ckpt.model.parameters()).dtype == torch.float32  # loading casts back
+    assert ckpt.meta["metrics"]["val_acc"] == result.best_val_acc > 0.5

@@ -1,7 +1,7 @@
 """Readers for every dataset form: the FER2013 challenge CSV (``emotion,pixels,Usage``), the Kaggle image
-folders (``train/<class>/Training_*.jpg``, ``test/<class>/PublicTest_*.jpg`` ...), a zip of those, and
-people's own ``train|val|test/<class>/`` trees. A bad row or image stops with a message naming it, or is
-skipped and counted (``skip_bad``)."""
+folders (``train/<class>/Training_*.jpg``, ``test/<class>/PublicTest_*.jpg`` ...), a zip of those,
+people's own ``train|val|test/<class>/`` trees, and ferkit's packs (:mod:`ferkit.data.pack`). A bad row
+or image stops with a message naming it, or is skipped and counted (``skip_bad``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import logging
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -17,6 +18,8 @@ import numpy as np
 from ..labels import CLASSES, FER2013_INT_LABELS, canonical_class
 from .dataset import DataError, FERDataset
 from .decode import IMAGE_SUFFIXES, ImageError, fit_gray, load_image, to_gray
+from .pack import SUFFIX as PACK_SUFFIX
+from .pack import is_pack, read_pack
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,11 @@ _FOLDER_SPLITS = {
 
 
 def read_source(path: Path, *, image_size: int, skip_bad: bool, open_classes: bool = False) -> FERDataset:
-    if path.is_dir():
+    if is_pack(path):
+        reader = read_pack(path)
+        if reader.image_size != image_size:
+            reader = replace(reader, images=np.stack([fit_gray(im, image_size) for im in reader.images]))
+    elif path.is_dir():
         reader = _read_tree(_dir_entries(path), str(path), image_size, skip_bad, open_classes)
     elif path.suffix.lower() == ".zip":
         try:
@@ -50,7 +57,10 @@ def read_source(path: Path, *, image_size: int, skip_bad: bool, open_classes: bo
     elif path.suffix.lower() == ".csv":
         reader = _read_csv(path, image_size, skip_bad)
     else:
-        raise DataError(f"{path}: unsupported dataset; give a FER2013 .csv, a .zip or a folder of class folders")
+        raise DataError(
+            f"{path}: unsupported dataset; give a FER2013 .csv, a .zip, a folder of class folders "
+            f"or a {PACK_SUFFIX} pack"
+        )
     if len(reader.labels) == 0:
         raise DataError(f"{path}: no images found")
     return reader

@@ -39,9 +39,13 @@ def save_checkpoint(
     model_args: dict,
     classes: tuple[str, ...] | list[str],
     preprocess: Preprocess,
+    dtype: str = "float32",
     **extra,
 ) -> Path:
-    """Write weights and metadata atomically (a crash mid-write never leaves a broken checkpoint)."""
+    """Write weights and metadata atomically (a crash mid-write never leaves a broken checkpoint).
+
+    ``dtype`` "float16" or "bfloat16" halves the file (a GPU run's weights must come back in 16 MiB
+    files); loading casts them back to the model's float32."""
     path = Path(path)
     meta = {
         "format": FORMAT,
@@ -53,7 +57,11 @@ def save_checkpoint(
         **extra,
     }
     json.dumps(meta)  # plain types only: fail here, not at load time
-    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    cast = getattr(torch, dtype)
+    tensors = {
+        k: (v.detach().to(cast) if v.is_floating_point() else v.detach()).cpu().contiguous()
+        for k, v in model.state_dict().items()
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp), metadata={META_KEY: json.dumps(meta)})

@@ -47,6 +47,10 @@ class TrainConfig:
     max_val: int = 0
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     amp: bool = False  # bf16 autocast on CUDA
+    channels_last: bool = False  # NHWC memory for model and batches (faster convolutions on GPUs)
+    time_budget_s: float = 0.0  # > 0: the schedule runs on wall time and training stops when it is spent
+    save_every: int = 1  # epochs between resume states and curve plots (metrics.csv is written every epoch)
+    weights_dtype: str = "float32"  # of best.safetensors: float32 | float16 | bfloat16
     threads: int = 0  # CPU threads; 0 = torch's default
     init_from: str | None = None  # fine-tuning: a checkpoint or shipped model name to start from
     freeze_backbone: bool = False  # fine-tuning: train only the classifier head
@@ -88,6 +92,7 @@ class TrainConfig:
             "class_weighting": ("none", "balanced", "sqrt"),
             "sampler": ("shuffle", "balanced"),
             "augment": AUGMENT_NAMES,
+            "weights_dtype": ("float32", "float16", "bfloat16"),
         }
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
@@ -96,5 +101,7 @@ class TrainConfig:
             raise ValueError("no training data given (--data)")
         if self.epochs < 1 or self.batch_size < 2:
             raise ValueError("epochs must be >= 1 and batch_size >= 2")
+        if self.save_every < 1 or self.time_budget_s < 0:
+            raise ValueError("save_every must be >= 1 and time_budget_s >= 0")
         if not 0 <= self.distill_alpha <= 1 or self.distill_temperature <= 0:
             raise ValueError("distill_alpha must be in [0, 1] and distill_temperature > 0")

@@ -67,6 +67,8 @@ class _Run:
     world: int
     train_set: FERDataset
     val_set: FERDataset
+    train_x: torch.Tensor  # uint8 images: on the GPU for a CUDA run (resident), else host memory
+    train_y: torch.Tensor
     preprocess: Preprocess
     augment: Augment | None
     model: torch.nn.Module
@@ -119,13 +121,24 @@ def train(
         for epoch in range(run.info["epoch"], run.cfg.epochs):
             row = _train_epoch(run, epoch, bar)
             improved = _validate_and_select(run, epoch, row)
-            _end_epoch(run, epoch, row, improved)
+            stop = _should_stop(run)
+            _end_epoch(run, epoch, row, improved, final=stop or epoch + 1 == run.cfg.epochs)
             if on_epoch is not None:
                 on_epoch(epoch + 1, row)
-            if run.cfg.patience and run.info["bad_epochs"] >= run.cfg.patience:
-                log.info("early stop: no better validation accuracy for %d epochs", run.cfg.patience)
+            if stop:
                 break
     return _finish(run)
+
+
+def _should_stop(run: _Run) -> bool:
+    cfg, info = run.cfg, run.info
+    if cfg.patience and info["bad_epochs"] >= cfg.patience:
+        log.info("early stop: no better validation accuracy for %d epochs", cfg.patience)
+        return True
+    if cfg.time_budget_s and info["train_seconds"] >= cfg.time_budget_s:
+        log.info("time budget of %.0f s spent after %d epochs", cfg.time_budget_s, info["epoch"] + 1)
+        return True
+    return False
 
 
 # --------------------------------------------------------------------------- setup
@@ -167,6 +180,13 @@ def _setup(cfg: TrainConfig, resume: bool) -> _Run:
     model = get_model(cfg.model, num_classes=len(classes), image_size=cfg.image_size, **cfg.model_args).to(device)
     if cfg.init_from:
         init_from(model, cfg.init_from, classes, cfg.freeze_backbone)
+    if cfg.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    # On a GPU the whole uint8 training set (62 MB for FER2013) lives in device memory, so a batch is an
+    # index into it rather than a copy from the host; on a CPU the same tensors stay where they are.
+    train_x, train_y = torch.from_numpy(train_set.images), torch.from_numpy(train_set.labels)
+    if device.type == "cuda":
+        train_x, train_y = train_x.to(device), train_y.to(device)
     weights = class_weights(train_set.labels, len(classes), cfg.class_weighting)
     sample_p = None
     if cfg.sampler == "balanced":
@@ -181,6 +201,8 @@ def _setup(cfg: TrainConfig, resume: bool) -> _Run:
         world=world,
         train_set=train_set,
         val_set=val_set,
+        train_x=train_x,
+        train_y=train_y,
         preprocess=preprocess,
         augment=AUGMENT_PRESETS[cfg.augment],
         model=model,
@@ -270,44 +292,54 @@ def _train_epoch(run: _Run, epoch: int, bar) -> dict:
     epoch_seed = run.cfg.seed * 100_003 + epoch
     gen = torch.Generator().manual_seed(epoch_seed)
     torch.manual_seed(epoch_seed)  # dropout
-    order = _epoch_order(run, gen)
-    x_all, y_all = torch.from_numpy(run.train_set.images), torch.from_numpy(run.train_set.labels)
+    order = _epoch_order(run, gen).to(run.train_x.device)
     total_steps = run.steps_per_epoch * run.cfg.epochs
     run.model.train()
     task = bar.add_task("train", total=run.steps_per_epoch, epoch=epoch + 1, loss=0.0)
-    loss_sum = correct = seen = 0.0
+    # Sums stay on the device: reading them every step would make the GPU wait for the CPU each batch.
+    loss_sum, correct, seen = torch.zeros((), device=run.device), torch.zeros((), device=run.device), 0
     for step in range(run.steps_per_epoch):
+        schedule_step = _schedule_step(run, epoch, step, total_steps, t0)
+        if schedule_step >= total_steps and seen:
+            break  # the time budget is spent
         first = (step * run.world + run.rank) * run.batch_size
         idx = order[first : first + run.batch_size]
-        x = run.preprocess.torch(x_all[idx]).to(run.device, non_blocking=True)
-        y = y_all[idx].to(run.device, non_blocking=True)
+        x = run.preprocess.torch(run.train_x[idx]).to(run.device, non_blocking=True)
+        y = run.train_y[idx].to(run.device, non_blocking=True)
         if run.augment is not None:
             x = run.augment(x, gen)
+        if run.cfg.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         for g in run.opt.param_groups:
-            g["lr"] = lr_at(
-                run.cfg,
-                epoch * run.steps_per_epoch + step,
-                total_steps,
-                run.steps_per_epoch,
-                run.info["plateau_factor"],
-            )
+            g["lr"] = lr_at(run.cfg, schedule_step, total_steps, run.steps_per_epoch, run.info["plateau_factor"])
         loss, logits = _batch_loss(run, x, y, gen, np.random.default_rng(epoch_seed * 7919 + step))
         run.opt.zero_grad(set_to_none=True)
         loss.backward()
         run.opt.step()
-        loss_sum += loss.item() * len(y)
-        correct += float((logits.argmax(1) == y).sum())
+        loss_sum += loss.detach() * len(y)
+        correct += (logits.argmax(1) == y).sum()
         seen += len(y)
-        bar.update(task, advance=1, loss=loss_sum / seen)
+        shown = {"loss": float(loss_sum) / seen} if step % 25 == 0 else {}
+        bar.update(task, advance=1, **shown)
     bar.remove_task(task)
     return {
         "epoch": epoch + 1,
         "lr": run.opt.param_groups[0]["lr"],
-        "train_loss": loss_sum / seen,
-        "train_acc": correct / seen,
+        "train_loss": float(loss_sum) / seen,
+        "train_acc": float(correct) / seen,
         "started": t0,
         "seen": seen,
     }
+
+
+def _schedule_step(run: _Run, epoch: int, step: int, total_steps: int, epoch_t0: float) -> int:
+    """Where the learning-rate schedule stands: the step count, or with a time budget the fraction of
+    the budget spent (warm-up then lasts ``warmup_epochs / epochs`` of the budget)."""
+    budget = run.cfg.time_budget_s
+    if not budget:
+        return epoch * run.steps_per_epoch + step
+    spent = run.info["train_seconds"] + time.time() - epoch_t0
+    return min(total_steps, int(total_steps * spent / budget))
 
 
 # --------------------------------------------------------------------------- validation, selection, checkpoints
@@ -325,13 +357,16 @@ def _validate_and_select(run: _Run, epoch: int, row: dict) -> bool:
         val_macro_f1=rep["macro_f1"],
         seconds=round(seconds, 2),
         images_per_s=round(seen / seconds, 1),
+        elapsed_s=round(run.info["train_seconds"] + seconds, 1),
     )
     info = run.info
     info["train_seconds"] += seconds
     info["history"].append(row)
     improved = rep["accuracy"] > info["best_val_acc"]
     if improved:
-        info.update(best_val_acc=rep["accuracy"], best_epoch=epoch + 1, bad_epochs=0)
+        info.update(
+            best_val_acc=rep["accuracy"], best_epoch=epoch + 1, bad_epochs=0, best_elapsed_s=info["train_seconds"]
+        )
         if run.main_process:
             _save_best(run, epoch, rep)
     else:
@@ -355,6 +390,7 @@ def _save_best(run: _Run, epoch: int, rep: dict) -> None:
         model_args=cfg.model_args,
         classes=run.train_set.classes,
         preprocess=run.preprocess,
+        dtype=cfg.weights_dtype,
         name=run.out.name,
         metrics={"val_acc": rep["accuracy"], "val_macro_f1": rep["macro_f1"], "epoch": epoch + 1},
         train={
@@ -368,12 +404,15 @@ def _save_best(run: _Run, epoch: int, rep: dict) -> None:
     )
 
 
-def _end_epoch(run: _Run, epoch: int, row: dict, improved: bool) -> None:
-    """Write the epoch's metrics, curves and resume state, and log one line."""
+def _end_epoch(run: _Run, epoch: int, row: dict, improved: bool, final: bool) -> None:
+    """Write the epoch's metrics (and every ``save_every`` epochs and at the end, the curves and the resume
+    state), and log one line."""
     run.info["epoch"] = epoch + 1
     if run.main_process:
-        _write_metrics(run.out, run.info["history"])
-        save_state(run.state_dir, run.model, run.opt, run.info)
+        save = final or (epoch + 1) % run.cfg.save_every == 0
+        _write_metrics(run.out, run.info["history"], plot=save)
+        if save:
+            save_state(run.state_dir, run.model, run.opt, run.info)
     log.info(
         "epoch %d/%d  loss %.3f  train %.3f  val %.4f  f1 %.3f  %s %.0fs (%.0f img/s)",
         epoch + 1,
@@ -388,12 +427,14 @@ def _end_epoch(run: _Run, epoch: int, row: dict, improved: bool) -> None:
     )
 
 
-def _write_metrics(out: Path, history: list[dict]) -> None:
+def _write_metrics(out: Path, history: list[dict], plot: bool = True) -> None:
+    columns = list(dict.fromkeys(k for row in history for k in row))  # runs resumed across versions add columns
     with open(out / "metrics.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(history[0]))
+        w = csv.DictWriter(fh, fieldnames=columns)
         w.writeheader()
         w.writerows(history)
-    training_curves(history, out / "curves.png")
+    if plot:
+        training_curves(history, out / "curves.png")
 
 
 def _finish(run: _Run) -> TrainResult:
@@ -403,6 +444,7 @@ def _finish(run: _Run) -> TrainResult:
         "best_epoch": info["best_epoch"],
         "epochs_run": info["epoch"],
         "train_seconds": round(info["train_seconds"], 1),
+        "best_elapsed_s": round(info.get("best_elapsed_s", 0.0), 1),
         "params": count_parameters(run.model),
     }
     if run.main_process:

@@ -1,0 +1,62 @@
+"""scripts/gpu_flagship.sh, rehearsed on the CPU with a tiny run, so a lent GPU's minutes go to training."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="PyTorch not installed (ferkit[train]); the GPU script needs it")
+
+from ferkit.data.dataset import load_dataset  # noqa: E402
+from ferkit.data.pack import write_pack  # noqa: E402
+from ferkit.models.checkpoint import load_checkpoint  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "gpu_flagship.sh"
+
+
+def _run(tmp_path: Path, pack: Path, seeds: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "OUT": str(tmp_path / "out"),
+        "RUNS": str(tmp_path / "runs"),
+        "PACK": str(pack),
+        "SEEDS": seeds,
+        "DEVICE": "cpu",
+        "PYTHON": sys.executable,
+        # The flagship recipe itself (configs/flagship.toml), cut down to seconds: a narrow VGG, 2 epochs.
+        "EXTRA": '--epochs 2 --batch-size 32 --model-args {"width":8} --threads 1',
+    }
+    return subprocess.run(["sh", str(SCRIPT)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_flagship_script_brings_back_half_precision_checkpoints_and_logs(fer_slice_zip, tmp_path):
+    pack = write_pack(load_dataset(fer_slice_zip), tmp_path / "fer.npz.xz")
+    proc = _run(tmp_path, pack, "0 1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "flagship-logs.tgz",
+        "flagship-seed0.safetensors",
+        "flagship-seed1.safetensors",
+    ]  # within the device tool's 8 files
+    ckpts = [load_checkpoint(out / f"flagship-seed{s}.safetensors") for s in (0, 1)]
+    for seed, ckpt in enumerate(ckpts):
+        cfg = ckpt.meta["train"]["config"]
+        assert (ckpt.meta["model"], cfg["seed"], cfg["weights_dtype"]) == ("vgg", seed, "float16")
+        assert cfg["channels_last"] and cfg["amp"] and cfg["drop_duplicates"] == "all"
+    with tarfile.open(out / "flagship-logs.tgz") as tar:
+        names = set(tar.getnames())
+    assert {"./flagship-seed0.log", "./flagship-seed1/metrics.csv", "./flagship-seed1/config.json"} <= names
+    assert not any("state" in n or n.endswith(".safetensors") for n in names)
+
+
+def test_flagship_script_fails_loudly_on_a_missing_pack(tmp_path):
+    proc = _run(tmp_path, tmp_path / "absent.npz.xz", "0")
+    assert proc.returncode != 0
+    assert "absent.npz.xz: no such file or directory" in proc.stderr
