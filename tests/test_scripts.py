@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "gpu_flagship.sh"
 
 
-def _run(tmp_path: Path, pack: Path, seeds: str) -> subprocess.CompletedProcess:
+def _run(tmp_path: Path, pack: Path, seeds: str, **more: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "OUT": str(tmp_path / "out"),
@@ -31,20 +31,26 @@ def _run(tmp_path: Path, pack: Path, seeds: str) -> subprocess.CompletedProcess:
         "PYTHON": sys.executable,
         # The flagship recipe itself (configs/flagship.toml), cut down to seconds: a narrow VGG, 2 epochs.
         "EXTRA": '--epochs 2 --batch-size 32 --model-args {"width":8} --threads 1',
+        **more,
     }
     return subprocess.run(["sh", str(SCRIPT)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_flagship_script_brings_back_half_precision_checkpoints_and_logs(fer_slice_zip, tmp_path):
+def test_flagship_script_brings_back_half_precision_checkpoints_logs_and_a_student(fer_slice_zip, tmp_path):
     pack = write_pack(load_dataset(fer_slice_zip), tmp_path / "fer.npz.xz")
-    proc = _run(tmp_path, pack, "0 1")
+    student = {"STUDENT": "configs/flagship-student.toml", "EXTRA_STUDENT": "--epochs 2 --batch-size 32 --threads 1"}
+    proc = _run(tmp_path, pack, "0 1", **student)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == [
         "flagship-logs.tgz",
         "flagship-seed0.safetensors",
         "flagship-seed1.safetensors",
+        "flagship-student.safetensors",
     ]  # within the device tool's 8 files
+    taught = load_checkpoint(out / "flagship-student.safetensors").meta["train"]["config"]
+    assert taught["model"] == "resnet-compact" and taught["weights_dtype"] == "float32"
+    assert [Path(t).parent.name for t in taught["teacher"].split(",")] == ["flagship-seed0", "flagship-seed1"]
     ckpts = [load_checkpoint(out / f"flagship-seed{s}.safetensors") for s in (0, 1)]
     for seed, ckpt in enumerate(ckpts):
         cfg = ckpt.meta["train"]["config"]
