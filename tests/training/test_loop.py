@@ -148,3 +148,9 @@ def test_gpu_run_settings_work_on_a_cpu(synthetic_dir, tmp_path, monkeypatch):
     ckpt = load_checkpoint(result.best_checkpoint)
     assert next(ckpt.model.parameters()).dtype == torch.float32  # loading casts back
     assert ckpt.meta["metrics"]["val_acc"] == result.best_val_acc > 0.5
+
+
+def test_time_budget_refuses_several_ranks(synthetic_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(loop, "distributed_setup", lambda device: (0, 2, device))
+    with pytest.raises(ValueError, match="time-budget-s is for one device"):
+        train(_tiny(synthetic_dir, tmp_path / "d", time_budget_s=5.0), progress=False)

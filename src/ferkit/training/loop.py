@@ -173,6 +173,10 @@ def _setup(cfg: TrainConfig, resume: bool) -> _Run:
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     rank, world, device = distributed_setup(resolve_device(cfg.device))
+    if world > 1 and cfg.time_budget_s:
+        # Each rank would read its own clock and could stop at a different step, leaving the others
+        # waiting in an all-reduce forever.
+        raise ValueError("--time-budget-s is for one device; under torchrun give --epochs instead")
     torch.manual_seed(cfg.seed)
     train_set, val_set = _load_splits(cfg)
     classes = train_set.classes
