@@ -26,3 +26,8 @@ def test_class_columns_and_restrict():
     assert np.allclose(p, [[0.25, 0.75]])
     with pytest.raises(ValueError, match=r"does not know the classes \['contempt'\]"):
         class_columns(("angry", "happy"), ("happy", "contempt"))
+
+
+def test_softmax_bias_adds_to_the_scaled_logits():
+    logits = np.array([[2.0, 1.0, 0.0]])
+    np.testing.assert_allclose(softmax(logits, 2.0, [0.0, 0.5, 1.0]), softmax(np.array([[1.0, 1.0, 1.0]])), atol=1e-7)

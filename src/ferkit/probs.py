@@ -8,9 +8,12 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    """Row-wise softmax of ``logits / temperature`` (temperature scaling is how checkpoints calibrate)."""
+def softmax(logits: np.ndarray, temperature: float = 1.0, bias: np.ndarray | None = None) -> np.ndarray:
+    """Row-wise softmax of ``logits / temperature + bias`` (temperature scaling is how checkpoints
+    calibrate; a per-class ``bias`` is how they move decisions towards classes given a recall floor)."""
     z = np.asarray(logits, dtype=np.float64) / temperature
+    if bias is not None:
+        z = z + np.asarray(bias, dtype=np.float64)
     z = z - z.max(1, keepdims=True)
     e = np.exp(z)
     return (e / e.sum(1, keepdims=True)).astype(np.float32)

@@ -77,6 +77,9 @@ def _forged(tiny_ckpt, tmp_path, name: str, **changes):
         ({"classes": ["happy", "happy", "sad"]}, "names a class twice"),
         ({"classes": "happy"}, "'classes' is missing or not a list"),
         ({"model_args": [4096]}, "'model_args' is not an object"),
+        ({"class_bias": [0.5]}, "'class_bias' must list one number per class"),
+        ({"class_bias": "fear"}, "'class_bias' must list one number per class"),
+        ({"class_bias": [0, 0, 0, 0, 0, 0, 99]}, r"'class_bias\[6\]' must be a number from -10 to 10"),
     ],
 )
 def test_untrusted_headers_are_refused_before_any_allocation(tiny_ckpt, tmp_path, changes, message):

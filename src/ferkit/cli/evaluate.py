@@ -29,6 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     ca.add_argument("--weights", required=True, help="checkpoint or run directory (rewritten in place)")
     ca.add_argument("--data", required=True)
     ca.add_argument("--split", default="val", choices=("train", "val"))
+    ca.add_argument(
+        "--recall-floor",
+        metavar="CLASS=R,...",
+        help="also fit per-class offsets so these classes reach these recalls on the split, e.g. fear=0.5,sad=0.55",
+    )
     ca.set_defaults(func=cmd_calibrate)
 
 
@@ -71,9 +76,21 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     require_torch("ferkit calibrate")
     from ..evaluation.calibrate import calibrate
 
-    res = calibrate(args.weights, args.data, split=args.split)
+    res = calibrate(args.weights, args.data, split=args.split, recall_floor=args.recall_floor)
     console.print(
         f"temperature {res['temperature']} fitted on {res['fitted_on']}: "
         f"ECE {res['ece_before']:.4f} -> {res['ece_after']:.4f}; stored in the checkpoint"
     )
+    if "class_bias" in res and res["class_bias"] is None:
+        console.print(f"recall floors already met on {res['fitted_on']}: no class offsets")
+    elif "class_bias" in res:
+        moved = ", ".join(
+            f"{c} {res['recall_before'][c]:.3f} -> {res['recall_after'][c]:.3f}"
+            for c in res["recall_after"]
+            if res["recall_after"][c] != res["recall_before"][c]
+        )
+        console.print(
+            f"class offsets {res['class_bias']}: recall {moved}; accuracy {res['accuracy_before']:.4f} -> "
+            f"{res['accuracy_after']:.4f}; ECE with them {res['ece_with_bias']:.4f}"
+        )
     return 0

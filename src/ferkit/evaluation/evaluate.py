@@ -13,7 +13,7 @@ import numpy as np
 from ..data.dataset import FERDataset, load_dataset
 from ..models.checkpoint import Checkpoint, load_checkpoint
 from ..models.meta import split_weights
-from ..probs import class_columns, restrict, softmax
+from ..probs import class_columns, restrict
 from .logits import predict_logits
 from .metrics import classification_report
 from .plots import confusion_matrix_plot, image_grid
@@ -34,12 +34,14 @@ def evaluate(
     """Score ``ckpt`` on ``data`` (already one split). Classes must be ones the model knows."""
     columns = class_columns(ckpt.classes, data.classes)
     logits = predict_logits(ckpt.model, data.images, ckpt.preprocess, batch_size=batch_size, tta=tta, device=device)
-    probs = softmax(logits, ckpt.temperature)
+    probs = ckpt.calibrated(logits)
     if tuple(data.classes) != tuple(ckpt.classes):
         # The data is a subset of the model's classes: score the model's choice among those classes only.
         probs = restrict(probs, columns)
     report = classification_report(data.labels, probs, data.classes)
-    report.update(model=ckpt.name, tta=tta, temperature=ckpt.temperature, source=data.source)
+    report.update(
+        model=ckpt.name, tta=tta, temperature=ckpt.temperature, class_bias=ckpt.class_bias, source=data.source
+    )
     return Evaluation(report=report, probs=probs, data=data)
 
 

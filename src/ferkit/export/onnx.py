@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def export_onnx(weights: str | os.PathLike, out: str | os.PathLike, *, opset: int = 17) -> Path:
     """Write ``out`` (.onnx) with a dynamic batch axis; input ``faces`` is normalised ``(N, 1, S, S)``
-    float32, output ``logits``. The checkpoint's metadata (classes, preprocessing, temperature) is
+    float32, output ``logits``. The checkpoint's metadata (classes, preprocessing, temperature, class offsets) is
     stored in the ONNX model's metadata as JSON under ``ferkit``."""
     ckpt = load_checkpoint(weights)
     s = ckpt.preprocess.image_size

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..extras import require_torch
 from ..models.meta import CheckpointError, MetaFields, read_meta, resolve_weights, shipped_onnx, split_weights
-from ..probs import class_columns, restrict, softmax
+from ..probs import class_columns, restrict
 from ..runtime import ort_session
 from ..transforms.preprocess import Preprocess
 
@@ -42,7 +42,7 @@ class Classifier(MetaFields):
         if len(x) == 0:
             return np.zeros((0, len(self.classes)), np.float32)
         logits = np.concatenate([self.run(x[i : i + self.batch_size]) for i in range(0, len(x), self.batch_size)])
-        return softmax(logits, self.temperature)
+        return self.calibrated(logits)
 
 
 @dataclass

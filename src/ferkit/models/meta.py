@@ -33,6 +33,17 @@ class MetaFields:
         return float(self.meta.get("temperature", 1.0))
 
     @property
+    def class_bias(self) -> list[float] | None:
+        """Per-class logit offsets fitted by ``ferkit calibrate --recall-floor`` (None: no offsets)."""
+        return self.meta.get("class_bias")
+
+    def calibrated(self, logits):
+        """The probabilities a model reports: ``softmax(logits / temperature + class_bias)``."""
+        from ..probs import softmax
+
+        return softmax(logits, self.temperature, self.class_bias)
+
+    @property
     def name(self) -> str:
         return str(self.meta.get("name") or self.meta.get("model", "model"))
 
@@ -97,6 +108,12 @@ def check_meta(meta: object, path: Path | str) -> dict:
     _number(pre.get("mean", 0.5), "preprocess.mean", path, -1e3, 1e3)
     _number(pre.get("std", 0.25), "preprocess.std", path, 1e-6, 1e3)
     _number(meta.get("temperature", 1.0), "temperature", path, 1e-3, 1e3)
+    bias = meta.get("class_bias")
+    if bias is not None:
+        if not isinstance(bias, list) or len(bias) != len(classes):
+            raise CheckpointError(f"{path}: metadata field 'class_bias' must list one number per class")
+        for i, b in enumerate(bias):
+            _number(b, f"class_bias[{i}]", path, -10, 10)
     if not isinstance(meta.get("model_args", {}), dict):
         raise CheckpointError(f"{path}: metadata field 'model_args' is not an object")
     return meta

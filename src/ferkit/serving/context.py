@@ -66,6 +66,7 @@ class ServiceContext:
             "classes": list(self.recognizer.classes),
             "metrics": meta.get("metrics", {}),
             "temperature": self.recognizer.classifier.temperature,
+            "class_bias": self.recognizer.classifier.class_bias,
             "backend": self.recognizer.classifier.backend,
             "detector": self.recognizer.detector.name,
         }
