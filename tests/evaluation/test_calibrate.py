@@ -72,6 +72,8 @@ def test_recall_floor_errors_name_the_problem():
     labels = np.array([0, 1, 2] * 10)
     logits = np.eye(3)[labels] * 50.0
     logits[labels == 1] = [100.0, 0.0, 0.0]  # class 1 never wins within offsets of 3
-    with pytest.raises(ValueError, match="class 1: recall 0.000 cannot reach 0.5"):
-        fit_class_bias(logits, labels, 1.0, {1: 0.5})
+    with pytest.raises(ValueError, match="class fear: recall 0.000 cannot reach 0.5 with an offset up to 3"):
+        fit_class_bias(logits, labels, 1.0, {1: 0.5}, classes)
+    with pytest.raises(ValueError, match="class 1: no images of it"):
+        fit_class_bias(logits[labels != 1], labels[labels != 1], 1.0, {1: 0.5})
     assert fit_class_bias(logits, labels, 1.0, {2: 0.9}).tolist() == [0, 0, 0]  # already met: no offsets

@@ -10,6 +10,7 @@ The offsets shift probabilities as well as decisions, so the ECE they leave is r
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -34,13 +35,22 @@ def _nll(logits: np.ndarray, labels: np.ndarray, t: float = 1.0) -> float:
 
 
 def fit_class_bias(
-    logits: np.ndarray, labels: np.ndarray, temperature: float, floors: dict[int, float], step: float = 0.01
+    logits: np.ndarray,
+    labels: np.ndarray,
+    temperature: float,
+    floors: dict[int, float],
+    names: Sequence[str] | None = None,
+    step: float = 0.01,
 ) -> np.ndarray:
     """The smallest per-class offsets (raised ``step`` at a time, always for the class furthest below its
     floor) with which every class in ``floors`` reaches its recall on ``labels``. A floor that offsets
     of up to 3 (a factor of 20 in odds) cannot reach is an error naming the class."""
     z = np.asarray(logits, dtype=np.float64) / temperature
     bias = np.zeros(z.shape[1])
+    name = (lambda c: names[c]) if names is not None else str
+    for c in floors:
+        if not np.any(labels == c):
+            raise ValueError(f"class {name(c)}: no images of it in the split, so no recall to raise")
     while True:
         pred = (z + bias).argmax(1)
         short = {c: f - (pred[labels == c] == c).mean() for c, f in floors.items()}
@@ -48,7 +58,9 @@ def fit_class_bias(
         if short[worst] <= 0:
             return bias
         if bias[worst] >= 3.0:
-            raise ValueError(f"class {worst}: recall {floors[worst] - short[worst]:.3f} cannot reach {floors[worst]}")
+            got = floors[worst] - short[worst]
+            limit = f"recall {got:.3f} cannot reach {floors[worst]} with an offset up to 3"
+            raise ValueError(f"class {name(worst)}: {limit}")
         bias[worst] += step
 
 
@@ -92,7 +104,7 @@ def calibrate(
     }
     bias = None
     if recall_floor:
-        b = fit_class_bias(logits, data.labels, t, parse_floors(recall_floor, ckpt.classes))
+        b = fit_class_bias(logits, data.labels, t, parse_floors(recall_floor, ckpt.classes), ckpt.classes)
         bias = [round(float(v), 4) for v in b] if b.any() else None  # floors already met: nothing to store
         result.update(_decision_change(logits, data.labels, t, bias, ckpt.classes), class_bias=bias)
     update_meta(path, temperature=result["temperature"], class_bias=bias, calibration=result)

@@ -13,6 +13,10 @@ import json
 import os
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 FORMAT = "ferkit-checkpoint"
 FORMAT_VERSION = 1
@@ -37,7 +41,7 @@ class MetaFields:
         """Per-class logit offsets fitted by ``ferkit calibrate --recall-floor`` (None: no offsets)."""
         return self.meta.get("class_bias")
 
-    def calibrated(self, logits):
+    def calibrated(self, logits: np.ndarray) -> np.ndarray:
         """The probabilities a model reports: ``softmax(logits / temperature + class_bias)``."""
         from ..probs import softmax
 
