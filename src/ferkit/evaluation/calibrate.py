@@ -20,7 +20,7 @@ from ..models.checkpoint import load_checkpoint, update_meta
 from ..models.meta import resolve_weights
 from ..probs import softmax
 from .logits import predict_logits
-from .metrics import expected_calibration_error
+from .metrics import classification_report, expected_calibration_error
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -112,16 +112,16 @@ def calibrate(
 
 
 def _decision_change(logits: np.ndarray, labels: np.ndarray, t: float, bias: list[float], classes) -> dict:
-    before, after = softmax(logits, t), softmax(logits, t, bias)
+    before = classification_report(labels, softmax(logits, t), classes)
+    after = classification_report(labels, softmax(logits, t, bias), classes)
 
-    def recalls(p: np.ndarray) -> dict:
-        pred = p.argmax(1)
-        return {c: round(float((pred[labels == i] == i).mean()), 4) for i, c in enumerate(classes)}
+    def recalls(rep: dict) -> dict:
+        return {c: round(m["recall"], 4) for c, m in rep["per_class"].items()}
 
     return {
-        "accuracy_before": round(float((before.argmax(1) == labels).mean()), 4),
-        "accuracy_after": round(float((after.argmax(1) == labels).mean()), 4),
+        "accuracy_before": round(before["accuracy"], 4),
+        "accuracy_after": round(after["accuracy"], 4),
         "recall_before": recalls(before),
         "recall_after": recalls(after),
-        "ece_with_bias": round(expected_calibration_error(labels, after), 4),
+        "ece_with_bias": round(after["ece"], 4),
     }
