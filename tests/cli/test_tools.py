@@ -14,6 +14,7 @@ def test_models_lists_architectures_and_shipped(capsys):
     out = json.loads(capsys.readouterr().out)
     assert "resnet18" in out["architectures"] and "default" in out["shipped"]
     assert out["shipped"]["default"]["metrics"]["test_acc"] > 0.62
+    assert out["shipped"]["default-3class"]["classes"] == ["happy", "neutral", "sad"]
 
 
 def test_models_table(capsys):

@@ -39,6 +39,15 @@ def test_tta_and_class_subset(fer_slice_zip):
     assert sub.report["accuracy"] > 0.8  # happy vs surprise is easy
 
 
+def test_the_3class_preset_evaluates_as_the_restricted_default(fer_slice_zip):
+    preset = evaluate_path("default-3class", fer_slice_zip, split="val")
+    restricted = evaluate_path("default", fer_slice_zip, split="val", classes="happy,sad,neutral")
+    assert preset.data.classes == ("happy", "neutral", "sad") and preset.probs.shape == (90, 3)
+    assert preset.report["accuracy"] == restricted.report["accuracy"] > 0.6
+    with pytest.raises(ValueError, match=r"does not know the classes \['angry'\]"):
+        evaluate_path("default-3class", fer_slice_zip, split="val", classes="happy,angry")
+
+
 def test_missing_split_is_an_error(fer_slice_dir, tmp_path):
     import shutil
 

@@ -16,6 +16,17 @@ def test_shipped_default_runs_on_onnx_runtime(fer_data):
     assert probs.shape == (100, 7) and np.allclose(probs.sum(1), 1, atol=1e-5)
 
 
+def test_the_3class_preset_is_the_default_restricted(fer_data):
+    from ferkit.inference.backends import Subset
+
+    faces = fer_data.split("test").images[:200]
+    preset = load_classifier("default-3class")
+    assert preset.classes == ("happy", "neutral", "sad") and preset.name == "default-3class"
+    assert preset.meta["metrics"]["test_acc"] > 0.8
+    ref = Subset(load_classifier("default"), ("happy", "neutral", "sad")).probs(faces)
+    np.testing.assert_array_equal(preset.probs(faces), ref)
+
+
 def test_onnx_and_torch_agree(tiny_ckpt, tiny_onnx):
     faces = np.random.default_rng(0).integers(0, 256, (300, 48, 48), dtype=np.uint8)
     onnx, torch_ = load_classifier("default", "onnx"), load_classifier("default", "torch")

@@ -45,3 +45,40 @@ def test_bad_headers_name_the_file_and_field(tmp_path):
     (tmp_path / "x.onnx").write_bytes(b"not onnx")
     with pytest.raises(CheckpointError, match="x.onnx: not a readable ONNX model"):
         read_meta(tmp_path / "x.onnx")
+
+
+def test_the_3class_preset_is_the_default_restricted():
+    from ferkit.models.meta import preset, shipped_presets
+
+    assert shipped_presets()["default-3class"]["weights"] == "default"
+    meta = read_meta("default-3class")
+    assert meta["name"] == "default-3class" and meta["classes"] == ["happy", "neutral", "sad"]
+    assert meta["restricted_from"] == read_meta("default")["classes"] and meta["model"] == "resnet-compact"
+    assert meta["metrics"]["val_acc"] > meta["metrics"]["rival_val_acc"]  # why it ships rather than the 3-class net
+    assert preset("default") is None and preset(shipped_models()["default"]) is None
+    # One checkpoint file is what calibrate, export and warm starts need: a preset says what to use instead.
+    with pytest.raises(
+        CheckpointError, match="default-3class: a preset .* --weights default --classes happy,neutral,sad"
+    ):
+        resolve_weights("default-3class")
+    with pytest.raises(CheckpointError, match="shipped models: default, default-3class"):
+        resolve_weights("nope")
+
+
+def test_bad_presets_name_the_file(tmp_path, monkeypatch):
+    import shutil
+
+    from ferkit.models import meta as meta_mod
+
+    for f in shipped_models()["default"].parent.glob("default.*"):
+        shutil.copy(f, tmp_path / f.name)
+    monkeypatch.setattr(meta_mod, "weights_dir", lambda: tmp_path)
+    (tmp_path / "odd.preset.json").write_text(json.dumps({"weights": "default", "classes": ["happy", "joy"]}))
+    with pytest.raises(CheckpointError, match=r"odd: preset classes \['joy'\] are not classes of default"):
+        read_meta("odd")
+    (tmp_path / "odd.preset.json").write_text(json.dumps({"weights": "default", "classes": "happy"}))
+    with pytest.raises(CheckpointError, match="odd.preset.json: a preset needs 'weights'"):
+        read_meta("odd")
+    (tmp_path / "odd.preset.json").write_text("{")
+    with pytest.raises(CheckpointError, match="odd.preset.json: metadata is not valid JSON"):
+        meta_mod.shipped_presets()

@@ -74,9 +74,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from ..faces.detect import DETECTOR_INFO
-    from ..models.meta import read_meta, shipped_models
+    from ..models.meta import read_meta, shipped_models, shipped_presets
 
     shipped = {name: read_meta(path) for name, path in shipped_models().items()}
+    shipped.update({name: read_meta(name) for name in shipped_presets()})
     architectures: dict[str, str] = {}
     if has_torch():
         from ..models.registry import list_models

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from ..data.dataset import FERDataset, load_dataset
+from ..labels import parse_classes
 from ..models.checkpoint import Checkpoint, load_checkpoint
-from ..models.meta import split_weights
+from ..models.meta import preset, split_weights
 from ..probs import class_columns, restrict
 from .logits import predict_logits
 from .metrics import classification_report
@@ -57,7 +58,12 @@ def evaluate_path(
     device: str = "cpu",
 ) -> Evaluation:
     """Load a checkpoint (or several, comma-separated: an ensemble) and a dataset, evaluate one split, and
-    write the report files to ``out_dir``."""
+    write the report files to ``out_dir``. A shipped preset is its base model on the preset's classes."""
+    found = preset(weights)
+    if found is not None:
+        if classes:  # a subset of the preset's classes, or an error naming the others
+            class_columns(found["classes"], parse_classes(classes))
+        weights, classes = found["weights"], classes or ",".join(found["classes"])
     ckpts = [load_checkpoint(w, device=device) for w in split_weights(weights)]
     data = load_dataset(
         data_path, classes=classes or ckpts[0].classes, image_size=ckpts[0].preprocess.image_size, skip_bad=skip_bad

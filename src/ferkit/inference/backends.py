@@ -16,7 +16,15 @@ from pathlib import Path
 import numpy as np
 
 from ..extras import require_torch
-from ..models.meta import CheckpointError, MetaFields, read_meta, resolve_weights, shipped_onnx, split_weights
+from ..models.meta import (
+    CheckpointError,
+    MetaFields,
+    preset,
+    read_meta,
+    resolve_weights,
+    shipped_onnx,
+    split_weights,
+)
 from ..probs import class_columns, restrict
 from ..runtime import ort_session
 from ..transforms.preprocess import Preprocess
@@ -89,14 +97,19 @@ class Subset(MetaFields):
 
 def load_classifier(
     weights: str | os.PathLike = "default", backend: str = "onnx", threads: int | None = None
-) -> Classifier | Ensemble:
+) -> Classifier | Ensemble | Subset:
     """A :class:`Classifier` for a shipped model name, a checkpoint, a run directory or an ``.onnx`` file;
-    an :class:`Ensemble` for several, comma-separated."""
+    an :class:`Ensemble` for several, comma-separated; a :class:`Subset` for a shipped preset."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose {' or '.join(BACKENDS)}")
     specs = split_weights(weights)
     if len(specs) > 1:
         return Ensemble([load_classifier(s, backend, threads) for s in specs])
+    found = preset(specs[0])
+    if found is not None:
+        subset = Subset(load_classifier(found["weights"], backend, threads), tuple(found["classes"]))
+        subset.meta.update(name=specs[0], metrics=found.get("metrics", {}))
+        return subset
     path = resolve_weights(specs[0])
     meta = read_meta(path)
     if backend == "onnx":

@@ -63,6 +63,40 @@ def shipped_models() -> dict[str, Path]:
     return {p.name[: -len(".safetensors")]: p for p in sorted(root.glob("*.safetensors"))} if root.is_dir() else {}
 
 
+PRESET_SUFFIX = ".preset.json"
+
+
+def shipped_presets() -> dict[str, dict]:
+    """Shipped models that are another shipped model restricted to some of its classes, by name.
+
+    ``weights/NAME.preset.json`` holds ``{"weights": BASE, "classes": [...], "metrics": {...}}``. The
+    3-class model is one: the 7-class default restricted to happy/sad/neutral scored higher on PublicTest
+    than a network trained on those classes alone, so it ships as a name (with its own card and metrics)
+    rather than as a second copy of the same weights."""
+    root = weights_dir()
+    files = sorted(root.glob("*" + PRESET_SUFFIX)) if root.is_dir() else []
+    return {p.name[: -len(PRESET_SUFFIX)]: _check_preset(_json(p.read_text(), p), p) for p in files}
+
+
+def preset(spec: str | os.PathLike) -> dict | None:
+    """The preset named ``spec`` (see :func:`shipped_presets`), or None when ``spec`` is anything else."""
+    if isinstance(spec, os.PathLike) or Path(spec).exists():
+        return None
+    return shipped_presets().get(str(spec))
+
+
+def _check_preset(doc: object, path: Path) -> dict:
+    if not (
+        isinstance(doc, dict)
+        and isinstance(doc.get("weights"), str)
+        and isinstance(doc.get("classes"), list)
+        and len(doc["classes"]) >= 2
+        and all(isinstance(c, str) for c in doc["classes"])
+    ):
+        raise CheckpointError(f"{path}: a preset needs 'weights' (a shipped model) and 'classes' (2 or more names)")
+    return doc
+
+
 def split_weights(spec: str | os.PathLike) -> list[str]:
     """The members of a weights spec: ``"a.safetensors,b.onnx,default"`` is an ensemble of three."""
     if isinstance(spec, os.PathLike):
@@ -76,6 +110,13 @@ def split_weights(spec: str | os.PathLike) -> list[str]:
 def resolve_weights(spec: str | os.PathLike) -> Path:
     """A checkpoint path (``.safetensors`` or ``.onnx``), a run directory (its ``best.safetensors``) or a
     shipped model name."""
+    found = preset(spec)
+    if found is not None:
+        classes = ",".join(found["classes"])
+        raise CheckpointError(
+            f"{spec}: a preset ({found['weights']} restricted to {classes}), not one checkpoint file; "
+            f"use --weights {found['weights']} --classes {classes}"
+        )
     path = Path(spec)
     if path.is_dir():
         path = path / "best.safetensors"
@@ -84,7 +125,8 @@ def resolve_weights(spec: str | os.PathLike) -> Path:
     shipped = shipped_models()
     if str(spec) in shipped:
         return shipped[str(spec)]
-    hint = f"; shipped models: {', '.join(shipped)}" if shipped else ""
+    names = [*shipped, *shipped_presets()]
+    hint = f"; shipped models: {', '.join(names)}" if names else ""
     raise CheckpointError(f"{spec}: no such checkpoint file{hint}")
 
 
@@ -133,7 +175,16 @@ def _number(value: object, field: str, path: Path | str, low: float, high: float
 
 
 def read_meta(spec: str | os.PathLike) -> dict:
-    """The JSON metadata of a checkpoint (``.safetensors`` or ``.onnx``), without loading the weights."""
+    """The JSON metadata of a checkpoint (``.safetensors`` or ``.onnx``), without loading the weights; for
+    a preset, its base model's with the preset's classes, name and metrics."""
+    found = preset(spec)
+    if found is not None:
+        base = read_meta(found["weights"])
+        unknown = sorted(set(found["classes"]) - set(base["classes"]))
+        if unknown:
+            raise CheckpointError(f"{spec}: preset classes {unknown} are not classes of {found['weights']}")
+        restricted = {"classes": found["classes"], "restricted_from": base["classes"]}
+        return {**base, **restricted, "name": str(spec), "metrics": found.get("metrics", {})}
     path = resolve_weights(spec)
     if path.suffix == ".onnx":
         return read_onnx_meta(path)
