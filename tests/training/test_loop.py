@@ -54,6 +54,7 @@ def _tiny(data, out, **kw) -> TrainConfig:
             "lr": 1e-3,
             "schedule": "plateau",
         },
+        {"ema_decay": 0.9},
     ],
 )
 def test_resume_continues_exactly(synthetic_dir, tmp_path, monkeypatch, extra):
@@ -83,6 +84,20 @@ def test_resume_continues_exactly(synthetic_dir, tmp_path, monkeypatch, extra):
     for k in a:
         np.testing.assert_allclose(a[k].float().numpy(), b[k].float().numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
     assert [h["val_acc"] for h in straight.history] == [h["val_acc"] for h in resumed.history]
+
+
+def test_the_moving_average_is_what_is_validated_and_saved(synthetic_dir, tmp_path):
+    from safetensors.torch import load_file
+
+    result = train(_tiny(synthetic_dir, tmp_path / "e", epochs=1, ema_decay=0.9), progress=False)
+    state = load_file(str(tmp_path / "e" / "state" / "last.safetensors"))
+    best = load_file(str(result.best_checkpoint))
+    assert int(state["ema.n_averaged"]) > 1  # updated after every step
+    weight = next(k for k in best if k.endswith("weight") and best[k].ndim == 4)
+    torch.testing.assert_close(best[weight], state[f"ema.module.{weight}"])
+    assert not torch.equal(best[weight], state[f"model.{weight}"])  # the raw weights are not the saved ones
+    with pytest.raises(ValueError, match=r"ema_decay must be in \[0, 1\)"):
+        TrainConfig(data="x", ema_decay=1.0).validate()
 
 
 def test_existing_run_is_not_overwritten(synthetic_dir, tmp_path):
@@ -134,7 +149,7 @@ def test_gpu_run_settings_work_on_a_cpu(synthetic_dir, tmp_path, monkeypatch):
     saved = []
     real_save = loop.save_state
     monkeypatch.setattr(
-        loop, "save_state", lambda d, m, o, info: (saved.append(info["epoch"]), real_save(d, m, o, info))
+        loop, "save_state", lambda d, m, o, info, **k: (saved.append(info["epoch"]), real_save(d, m, o, info, **k))
     )
     cfg = _tiny(synthetic_dir, tmp_path / "g", epochs=5, save_every=2, channels_last=True, weights_dtype="float16")
     result = train(cfg, progress=False)

@@ -51,6 +51,7 @@ class TrainConfig:
     time_budget_s: float = 0.0  # > 0: the schedule runs on wall time and training stops when it is spent
     save_every: int = 1  # epochs between resume states and curve plots (metrics.csv is written every epoch)
     weights_dtype: str = "float32"  # of best.safetensors: float32 | float16 | bfloat16
+    ema_decay: float = 0.0  # > 0: validate and keep an exponential moving average of the weights (e.g. 0.999)
     threads: int = 0  # CPU threads; 0 = torch's default
     init_from: str | None = None  # fine-tuning: a checkpoint or shipped model name to start from
     freeze_backbone: bool = False  # fine-tuning: train only the classifier head
@@ -103,5 +104,7 @@ class TrainConfig:
             raise ValueError("epochs must be >= 1 and batch_size >= 2")
         if self.save_every < 1 or self.time_budget_s < 0:
             raise ValueError("save_every must be >= 1 and time_budget_s >= 0")
+        if not 0 <= self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in [0, 1) (0 = off), not {self.ema_decay}")
         if not 0 <= self.distill_alpha <= 1 or self.distill_temperature <= 0:
             raise ValueError("distill_alpha must be in [0, 1] and distill_temperature > 0")

@@ -81,6 +81,12 @@ class _Run:
     steps_per_epoch: int
     data_hash: str
     info: dict = field(default_factory=dict)
+    ema: torch.optim.swa_utils.AveragedModel | None = None
+
+    @property
+    def eval_model(self) -> torch.nn.Module:
+        """The weights that are validated and saved: the moving average when the run keeps one."""
+        return self.ema.module if self.ema is not None else self.model
 
     @property
     def main_process(self) -> bool:
@@ -220,9 +226,21 @@ def _setup(cfg: TrainConfig, resume: bool) -> _Run:
         batch_size=bs,
         steps_per_epoch=max(1, len(train_set) // (bs * world)),
         data_hash=source_fingerprint(Path(cfg.data))[:16],
+        ema=_make_ema(model, cfg.ema_decay),
     )
     _start_or_resume(run, resume)
     return run
+
+
+def _make_ema(model: torch.nn.Module, decay: float) -> torch.optim.swa_utils.AveragedModel | None:
+    """An exponential moving average of the weights and BatchNorm statistics, updated after every step
+    (torch's own AveragedModel; its first update copies the weights). Averaging smooths the noise of the
+    last steps at each learning rate, which the best-epoch choice would otherwise pick up."""
+    if not decay:
+        return None
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
 
 def _start_or_resume(run: _Run, resume: bool) -> None:
@@ -237,7 +255,7 @@ def _start_or_resume(run: _Run, resume: bool) -> None:
         "train_seconds": 0.0,
     }
     if resume:
-        run.info = load_state(run.state_dir, run.model, run.opt, run.device)
+        run.info = load_state(run.state_dir, run.model, run.opt, run.device, ema=run.ema)
         log.info("resuming %s at epoch %d", run.out, run.info["epoch"] + 1)
     elif run.main_process:
         run.out.mkdir(parents=True, exist_ok=True)
@@ -320,6 +338,8 @@ def _train_epoch(run: _Run, epoch: int, bar) -> dict:
         run.opt.zero_grad(set_to_none=True)
         loss.backward()
         run.opt.step()
+        if run.ema is not None:
+            run.ema.update_parameters(run.model)
         loss_sum += loss.detach() * len(y)
         correct += (logits.argmax(1) == y).sum()
         seen += len(y)
@@ -352,7 +372,7 @@ def _schedule_step(run: _Run, epoch: int, step: int, total_steps: int, epoch_t0:
 def _validate_and_select(run: _Run, epoch: int, row: dict) -> bool:
     """Score the validation split, keep the best checkpoint by its accuracy (nothing else is ever used to
     choose), and step the plateau schedule. Completes ``row``; returns whether this epoch is the best."""
-    probs = softmax(predict_logits(run.model, run.val_set.images, run.preprocess, device=run.device))
+    probs = softmax(predict_logits(run.eval_model, run.val_set.images, run.preprocess, device=run.device))
     rep = classification_report(run.val_set.labels, probs, run.val_set.classes)
     seconds, seen = time.time() - row.pop("started"), row.pop("seen")
     row.update(
@@ -389,7 +409,7 @@ def _save_best(run: _Run, epoch: int, rep: dict) -> None:
     cfg = run.cfg
     save_checkpoint(
         run.out / "best.safetensors",
-        run.model,
+        run.eval_model,
         model_name=cfg.model,
         model_args=cfg.model_args,
         classes=run.train_set.classes,
@@ -416,7 +436,7 @@ def _end_epoch(run: _Run, epoch: int, row: dict, improved: bool, final: bool) ->
         save = final or (epoch + 1) % run.cfg.save_every == 0
         _write_metrics(run.out, run.info["history"], plot=save)
         if save:
-            save_state(run.state_dir, run.model, run.opt, run.info)
+            save_state(run.state_dir, run.model, run.opt, run.info, ema=run.ema)
     log.info(
         "epoch %d/%d  loss %.3f  train %.3f  val %.4f  f1 %.3f  %s %.0fs (%.0f img/s)",
         epoch + 1,

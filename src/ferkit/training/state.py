@@ -10,10 +10,19 @@ import torch
 from safetensors.torch import load_file, save_file
 
 
-def save_state(state_dir: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, info: dict) -> None:
-    """Weights and optimizer tensors as safetensors, the rest as JSON; written atomically."""
+def save_state(
+    state_dir: Path,
+    model: torch.nn.Module,
+    opt: torch.optim.Optimizer,
+    info: dict,
+    ema: torch.nn.Module | None = None,
+) -> None:
+    """Weights, optimizer tensors (and the weights' moving average, if the run keeps one) as safetensors,
+    the rest as JSON; written atomically."""
     state_dir.mkdir(parents=True, exist_ok=True)
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    if ema is not None:
+        tensors.update({f"ema.{k}": v.detach().cpu().contiguous() for k, v in ema.state_dict().items()})
     sd = opt.state_dict()
     opt_scalars: dict[str, dict] = {}
     for idx, st in sd["state"].items():
@@ -30,10 +39,14 @@ def save_state(state_dir: Path, model: torch.nn.Module, opt: torch.optim.Optimiz
     (state_dir / "last.json.tmp").replace(state_dir / "last.json")
 
 
-def load_state(state_dir: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, device) -> dict:
+def load_state(
+    state_dir: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, device, ema: torch.nn.Module | None = None
+) -> dict:
     info = json.loads((state_dir / "last.json").read_text())
     tensors = load_file(str(state_dir / "last.safetensors"), device=str(device))
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    if ema is not None:
+        ema.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")})
     state: dict[int, dict] = {}
     for k, v in tensors.items():
         if k.startswith("opt."):
