@@ -93,6 +93,7 @@ def test_the_moving_average_is_what_is_validated_and_saved(synthetic_dir, tmp_pa
     state = load_file(str(tmp_path / "e" / "state" / "last.safetensors"))
     best = load_file(str(result.best_checkpoint))
     assert int(state["ema.n_averaged"]) > 1  # updated after every step
+    assert 0 <= result.history[0]["val_acc_raw"] <= 1 and "val_acc_raw" in open(tmp_path / "e" / "metrics.csv").read()
     weight = next(k for k in best if k.endswith("weight") and best[k].ndim == 4)
     torch.testing.assert_close(best[weight], state[f"ema.module.{weight}"])
     assert not torch.equal(best[weight], state[f"model.{weight}"])  # the raw weights are not the saved ones
