@@ -1,4 +1,5 @@
-"""scripts/gpu_flagship.sh, rehearsed on the CPU with a tiny run, so a lent GPU's minutes go to training."""
+"""scripts/: gpu_flagship.sh rehearsed on the CPU with a tiny run (so a lent GPU's minutes go to training), and
+choose_ensemble.py."""
 
 from __future__ import annotations
 
@@ -66,3 +67,20 @@ def test_flagship_script_fails_loudly_on_a_missing_pack(tmp_path):
     proc = _run(tmp_path, tmp_path / "absent.npz.xz", "0")
     assert proc.returncode != 0
     assert "absent.npz.xz: no such file or directory" in proc.stderr
+
+
+def test_choose_ensemble_scores_every_subset_on_the_validation_split(tiny_ckpt, synthetic_dir, tmp_path):
+    import shutil
+
+    second = tmp_path / "second.safetensors"
+    shutil.copy(tiny_ckpt, second)
+    cmd = [sys.executable, str(ROOT / "scripts" / "choose_ensemble.py"), str(tiny_ckpt), str(second)]
+    proc = subprocess.run([*cmd, "--data", str(synthetic_dir)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("validation accuracy (one view,")
+    rows = [line.split() for line in lines[1:]]
+    assert len(rows) == 3  # {a}, {b}, {a, b}
+    # Identical members: every subset scores the same, and the ties list the smaller subsets first.
+    assert len({acc for acc, _ in rows}) == 1 and float(rows[0][0]) > 0.5
+    assert rows[-1][1] == f"{tiny_ckpt},{second}"
