@@ -66,3 +66,11 @@ def test_train_from_a_recipe_then_resume(synthetic_dir, tmp_path, capsys):
     assert main(["train", "--resume", "--out", str(out), "--epochs", "2"]) == 0
     assert "of 2" in capsys.readouterr().out
     assert main(["train", "--resume"]) == 2  # --resume needs --out: a one-line error
+
+
+def test_train_help_explains_every_config_flag(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--ema-decay EMA_DECAY > 0: validate and keep an exponential moving average" in out
+    assert "--seed SEED seeds initialisation, batch order" in out and "(default 0)" in out

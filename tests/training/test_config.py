@@ -41,3 +41,13 @@ def test_validation_names_the_field():
         TrainConfig(data="x", augment="wild").validate()
     with pytest.raises(ValueError, match="distill_alpha"):
         TrainConfig(data="x", distill_alpha=2).validate()
+
+
+def test_field_help_comes_from_the_fields_comments():
+    import dataclasses
+
+    helps = TrainConfig.field_help()
+    assert helps["ema_decay"].startswith("> 0: validate and keep an exponential moving average")
+    assert helps["optimizer"] == "sgd | adamw" and "teacher" in helps
+    assert set(helps) <= {f.name for f in dataclasses.fields(TrainConfig)}
+    assert len(helps) == len(dataclasses.fields(TrainConfig))  # every field explains itself

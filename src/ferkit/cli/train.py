@@ -44,11 +44,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def add_config_flags(p: argparse.ArgumentParser) -> None:
     """One flag per TrainConfig field; unset flags (None) leave the config file's value alone."""
     defaults = TrainConfig()
+    helps = {k: v.replace("%", "%%") for k, v in TrainConfig.field_help().items()}  # argparse formats with %
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
         default = getattr(defaults, f.name)
         if isinstance(default, bool):
-            p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None)
+            p.add_argument(
+                flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=helps.get(f.name)
+            )
         elif isinstance(default, dict):
             p.add_argument(
                 flag,
@@ -56,11 +59,12 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
                 type=json.loads,
                 default=None,
                 metavar="JSON",
-                help=f"JSON object (default {default})",
+                help=f"JSON object: {helps.get(f.name, '')} (default {default})",
             )
         else:
             kind = type(default) if default is not None else str
-            p.add_argument(flag, dest=f.name, type=kind, default=None, help=f"(default {default})")
+            text = f"{helps[f.name]} (default {default})" if f.name in helps else f"(default {default})"
+            p.add_argument(flag, dest=f.name, type=kind, default=None, help=text)
 
 
 def _config(args: argparse.Namespace) -> TrainConfig:
