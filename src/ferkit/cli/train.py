@@ -48,23 +48,16 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
         default = getattr(defaults, f.name)
+        described = f"{helps[f.name]} (default {default})" if f.name in helps else f"(default {default})"
         if isinstance(default, bool):
             p.add_argument(
                 flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=helps.get(f.name)
             )
         elif isinstance(default, dict):
-            p.add_argument(
-                flag,
-                dest=f.name,
-                type=json.loads,
-                default=None,
-                metavar="JSON",
-                help=f"JSON object: {helps.get(f.name, '')} (default {default})",
-            )
+            p.add_argument(flag, dest=f.name, type=json.loads, default=None, metavar="JSON", help=f"JSON: {described}")
         else:
             kind = type(default) if default is not None else str
-            text = f"{helps[f.name]} (default {default})" if f.name in helps else f"(default {default})"
-            p.add_argument(flag, dest=f.name, type=kind, default=None, help=text)
+            p.add_argument(flag, dest=f.name, type=kind, default=None, help=described)
 
 
 def _config(args: argparse.Namespace) -> TrainConfig:

@@ -384,8 +384,8 @@ def _validate_and_select(run: _Run, epoch: int, row: dict) -> bool:
         elapsed_s=round(run.info["train_seconds"] + seconds, 1),
     )
     if run.ema is not None:  # the raw weights' accuracy beside the average's, to see what averaging gives
-        raw = softmax(predict_logits(run.model, run.val_set.images, run.preprocess, device=run.device))
-        row["val_acc_raw"] = float((raw.argmax(1) == run.val_set.labels).mean())
+        raw = predict_logits(run.model, run.val_set.images, run.preprocess, device=run.device)
+        row["val_acc_raw"] = float((raw.argmax(1) == run.val_set.labels).mean())  # softmax keeps the argmax
     info = run.info
     info["train_seconds"] += seconds
     info["history"].append(row)
