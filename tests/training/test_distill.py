@@ -32,6 +32,9 @@ def test_distillation_teaches_without_labels(fer_zip, tmp_path):
     faces = np.random.default_rng(0).integers(0, 256, (8, 48, 48), dtype=np.uint8)
     direct = predict_logits(teacher_ckpt.model, faces, teacher_ckpt.preprocess)
     np.testing.assert_allclose(teacher(Preprocess().torch(faces)).numpy(), direct, atol=1e-4)
+    nhwc = Teacher("default", teacher_ckpt.classes, Preprocess(), torch.device("cpu"), channels_last=True)
+    batch = Preprocess().torch(faces).contiguous(memory_format=torch.channels_last)
+    np.testing.assert_allclose(nhwc(batch).numpy(), direct, atol=1e-4)
     logits = torch.from_numpy(direct)
     assert float(distillation_loss(logits, logits, 4.0)) == pytest.approx(0.0, abs=1e-6)
     assert float(distillation_loss(-logits, logits, 4.0)) > 0

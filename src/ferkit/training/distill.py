@@ -18,7 +18,14 @@ from ..transforms.preprocess import Preprocess
 class Teacher:
     """Frozen teacher model(s), fed the student's (augmented, normalised) batch."""
 
-    def __init__(self, specs: str, classes: tuple[str, ...], student: Preprocess, device: torch.device) -> None:
+    def __init__(
+        self,
+        specs: str,
+        classes: tuple[str, ...],
+        student: Preprocess,
+        device: torch.device,
+        channels_last: bool = False,
+    ) -> None:
         self.student = student
         self.members = []
         for spec in (s.strip() for s in specs.split(",") if s.strip()):
@@ -29,6 +36,8 @@ class Teacher:
                     f"teacher {spec}: knows no class {', '.join(missing)} (its classes: {', '.join(ckpt.classes)})"
                 )
             model = ckpt.model.to(device).eval()
+            if channels_last:  # the student's batches arrive NHWC; a teacher in NCHW would convert each one
+                model = model.to(memory_format=torch.channels_last)
             for p in model.parameters():
                 p.requires_grad_(False)
             # A student on a subset of the teacher's classes learns from those columns of its logits.

@@ -220,7 +220,7 @@ def _setup(cfg: TrainConfig, resume: bool) -> _Run:
         # of the same seeded order, so a global batch is world × batch_size.
         net=torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model,
         opt=make_optimizer(cfg, model),
-        teacher=Teacher(cfg.teacher, classes, preprocess, device) if cfg.teacher else None,
+        teacher=Teacher(cfg.teacher, classes, preprocess, device, cfg.channels_last) if cfg.teacher else None,
         class_weights=weights.to(device) if weights is not None else None,
         sample_p=sample_p,
         batch_size=bs,
