@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr = sub.add_parser("train", help="train a model; writes a run directory")
     tr.add_argument("--config", help="a .toml or .json config; flags override it")
     tr.add_argument("--resume", action="store_true", help="continue the interrupted run in --out exactly")
-    add_config_flags(tr)
+    helps = {k: v.replace("%", "%%") for k, v in TrainConfig.field_help().items()}  # argparse formats with %
+    add_config_flags(tr, helps)
     tr.set_defaults(func=cmd_train)
 
     ft = sub.add_parser("finetune", help="adapt a trained model to your own labelled folders")
@@ -37,14 +38,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     tu.add_argument("--trials", type=int, default=20)
     tu.add_argument("--storage", help="Optuna database URL (default sqlite:///OUT/study.db)")
     tu.add_argument("--study", default="ferkit", help="study name (continue a study by naming it again)")
-    add_config_flags(tu)
+    add_config_flags(tu, helps)
     tu.set_defaults(func=cmd_tune)
 
 
-def add_config_flags(p: argparse.ArgumentParser) -> None:
-    """One flag per TrainConfig field; unset flags (None) leave the config file's value alone."""
+def add_config_flags(p: argparse.ArgumentParser, helps: dict[str, str]) -> None:
+    """One flag per TrainConfig field, explained by ``helps`` (field name -> help text); unset flags (None)
+    leave the config file's value alone."""
     defaults = TrainConfig()
-    helps = {k: v.replace("%", "%%") for k, v in TrainConfig.field_help().items()}  # argparse formats with %
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
         default = getattr(defaults, f.name)
