@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -40,6 +42,37 @@ def test_distillation_teaches_without_labels(fer_zip, tmp_path):
     assert float(distillation_loss(-logits, logits, 4.0)) > 0
     with pytest.raises(ValueError, match="knows no class contempt"):
         Teacher("default", ("happy", "contempt"), Preprocess(), torch.device("cpu"))
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_onnx_and_torch_teachers_agree_on_real_faces(fer_zip, channels_last, caplog):
+    """On the CPU, ``auto`` runs teachers in ONNX Runtime (faster); their logits are PyTorch's, on real faces
+    and for a student on a subset of the classes (the teacher's columns for those classes)."""
+    from ferkit.data.dataset import load_dataset
+
+    faces = load_dataset(fer_zip).split("val").images[:64]
+    batch = Preprocess().torch(faces)
+    if channels_last:
+        batch = batch.contiguous(memory_format=torch.channels_last)
+    cpu = torch.device("cpu")
+    for classes in (load_checkpoint("default").classes, ("happy", "sad", "neutral")):
+        ref = Teacher("default", classes, Preprocess(), cpu, channels_last, runtime="torch")(batch)
+        with caplog.at_level(logging.INFO, logger="ferkit.training.distill"):
+            got = Teacher("default", classes, Preprocess(), cpu, channels_last, runtime="auto")(batch)
+        assert "teacher: 1 model(s) on ONNX Runtime" in caplog.text
+        assert got.shape == (64, len(classes))
+        np.testing.assert_allclose(got.numpy(), ref.numpy(), atol=1e-4)
+        assert (got.argmax(1) == ref.argmax(1)).all()
+
+
+def test_teacher_runtime_errors():
+    classes = load_checkpoint("default").classes
+    with pytest.raises(ValueError, match="teacher_runtime must be one of auto, torch, onnx, not 'tflite'"):
+        Teacher("default", classes, Preprocess(), torch.device("cpu"), runtime="tflite")
+    with pytest.raises(ValueError, match="'onnx' runs on the CPU; the student trains on cuda"):
+        Teacher("default", classes, Preprocess(), torch.device("cuda"), runtime="onnx")
+    with pytest.raises(ValueError, match="teacher_runtime must be one of"):
+        TrainConfig(data="x", teacher_runtime="tflite").validate()
 
 
 def test_synthetic_student_learns_from_the_tiny_teacher_alone(synthetic_dir, tiny_ckpt, tmp_path):

@@ -8,15 +8,28 @@ or several, comma-separated, whose averaged logits act as one ensemble teacher.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 
-from ..models.checkpoint import load_checkpoint
+from ..models.checkpoint import Checkpoint, load_checkpoint
+from ..models.meta import resolve_weights
 from ..transforms.preprocess import Preprocess
+from .config import TEACHER_RUNTIMES
+
+log = logging.getLogger(__name__)
 
 
 class Teacher:
-    """Frozen teacher model(s), fed the student's (augmented, normalised) batch."""
+    """Frozen teacher model(s), fed the student's (augmented, normalised) batch.
+
+    Teachers run on every training batch, so their speed is the student's: on these CPUs ONNX Runtime runs
+    the compact network's forward pass 1.6x as fast as PyTorch (5,040 vs 3,170 faces/s at batch 128, the
+    width-48 one 1.5x), which is what ``runtime="auto"`` picks there. Its logits match PyTorch's within
+    1e-4 (tests/training/test_distill.py)."""
 
     def __init__(
         self,
@@ -25,7 +38,13 @@ class Teacher:
         student: Preprocess,
         device: torch.device,
         channels_last: bool = False,
+        runtime: str = "auto",
     ) -> None:
+        if runtime not in TEACHER_RUNTIMES:
+            raise ValueError(f"teacher_runtime must be one of {', '.join(TEACHER_RUNTIMES)}, not {runtime!r}")
+        if runtime == "onnx" and device.type != "cpu":
+            raise ValueError(f"teacher_runtime 'onnx' runs on the CPU; the student trains on {device}")
+        onnx = runtime == "onnx" or (runtime == "auto" and device.type == "cpu")
         self.student = student
         self.members = []
         for spec in (s.strip() for s in specs.split(",") if s.strip()):
@@ -35,28 +54,49 @@ class Teacher:
                 raise ValueError(
                     f"teacher {spec}: knows no class {', '.join(missing)} (its classes: {', '.join(ckpt.classes)})"
                 )
-            model = ckpt.model.to(device).eval()
-            if channels_last:  # the student's batches arrive NHWC; a teacher in NCHW would convert each one
-                model = model.to(memory_format=torch.channels_last)
-            for p in model.parameters():
-                p.requires_grad_(False)
+            run = _onnx_member(spec) if onnx else _torch_member(ckpt, device, channels_last)
             # A student on a subset of the teacher's classes learns from those columns of its logits.
             columns = torch.tensor([ckpt.classes.index(c) for c in classes], device=device)
-            self.members.append((model, ckpt.preprocess, columns))
+            self.members.append((run, ckpt.preprocess, columns))
         if not self.members:
             raise ValueError("no teacher given")
+        log.info("teacher: %d model(s) on %s", len(self.members), "ONNX Runtime" if onnx else "PyTorch")
 
     @torch.no_grad()
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """Mean logits of the members for a student input batch ``x``."""
         raw = x * self.student.std + self.student.mean  # back to [0, 1] pixels
         out = 0
-        for model, pre, columns in self.members:
+        for run, pre, columns in self.members:
             t = raw
             if pre.image_size != t.shape[-1]:
                 t = F.interpolate(t, size=(pre.image_size, pre.image_size), mode="bilinear", align_corners=False)
-            out = out + model((t - pre.mean) / pre.std).float()[:, columns]
+            out = out + run((t - pre.mean) / pre.std)[:, columns]
         return out / len(self.members)
+
+
+def _torch_member(ckpt: Checkpoint, device: torch.device, channels_last: bool) -> Callable:
+    model = ckpt.model.to(device).eval()
+    if channels_last:  # the student's batches arrive NHWC; a teacher in NCHW would convert each one
+        model = model.to(memory_format=torch.channels_last)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return lambda x: model(x).float()
+
+
+def _onnx_member(spec: str) -> Callable:
+    """The checkpoint's ONNX export (made once, cached by hash) in an ONNX Runtime session that uses as
+    many threads as PyTorch does, so teacher and student never run at once on more cores than asked for."""
+    import onnxruntime as ort
+
+    from ..export.onnx import cached_onnx
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = torch.get_num_threads()
+    options.inter_op_num_threads = 1
+    path = cached_onnx(Path(resolve_weights(spec)))
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return lambda x: torch.from_numpy(session.run(None, {"faces": x.contiguous().numpy()})[0])
 
 
 def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:

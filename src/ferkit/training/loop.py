@@ -220,7 +220,7 @@ def _setup(cfg: TrainConfig, resume: bool) -> _Run:
         # of the same seeded order, so a global batch is world × batch_size.
         net=torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model,
         opt=make_optimizer(cfg, model),
-        teacher=Teacher(cfg.teacher, classes, preprocess, device, cfg.channels_last) if cfg.teacher else None,
+        teacher=_make_teacher(cfg, classes, preprocess, device),
         class_weights=weights.to(device) if weights is not None else None,
         sample_p=sample_p,
         batch_size=bs,
@@ -230,6 +230,14 @@ def _setup(cfg: TrainConfig, resume: bool) -> _Run:
     )
     _start_or_resume(run, resume)
     return run
+
+
+def _make_teacher(
+    cfg: TrainConfig, classes: tuple[str, ...], preprocess: Preprocess, device: torch.device
+) -> Teacher | None:
+    if not cfg.teacher:
+        return None
+    return Teacher(cfg.teacher, classes, preprocess, device, cfg.channels_last, runtime=cfg.teacher_runtime)
 
 
 def _make_ema(model: torch.nn.Module, decay: float) -> torch.optim.swa_utils.AveragedModel | None:
