@@ -94,6 +94,7 @@ def _onnx_member(spec: str) -> Callable:
     options = ort.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()
     options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     path = cached_onnx(Path(resolve_weights(spec)))
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     return lambda x: torch.from_numpy(session.run(None, {"faces": x.contiguous().numpy()})[0])
