@@ -28,8 +28,8 @@ class Teacher:
 
     Teachers run on every training batch, so their speed is the student's: on these CPUs ONNX Runtime runs
     the compact network's forward pass 1.6x as fast as PyTorch (5,040 vs 3,170 faces/s at batch 128, the
-    width-48 one 1.5x), which is what ``runtime="auto"`` picks there. Its logits match PyTorch's within
-    1e-4 (tests/training/test_distill.py)."""
+    width-48 one 1.5x), and a five-teacher epoch 1.2x (docs/benchmarks.md), which is why ``runtime="auto"``
+    picks it there. Its logits match PyTorch's within 1e-4 (tests/training/test_distill.py)."""
 
     def __init__(
         self,
@@ -85,8 +85,10 @@ def _torch_member(ckpt: Checkpoint, device: torch.device, channels_last: bool) -
 
 
 def _onnx_member(spec: str) -> Callable:
-    """The checkpoint's ONNX export (made once, cached by hash) in an ONNX Runtime session that uses as
-    many threads as PyTorch does, so teacher and student never run at once on more cores than asked for."""
+    """The checkpoint's ONNX export (made once, cached by hash) in an ONNX Runtime session with as many
+    threads as PyTorch has. Its threads must not spin-wait between calls: they would compete with PyTorch's
+    for the same cores, and a training epoch then ran slower than with PyTorch teachers (281 vs 338
+    images/s), not faster (395 vs 324)."""
     import onnxruntime as ort
 
     from ..export.onnx import cached_onnx
