@@ -85,20 +85,13 @@ def _torch_member(ckpt: Checkpoint, device: torch.device, channels_last: bool) -
 
 
 def _onnx_member(spec: str) -> Callable:
-    """The checkpoint's ONNX export (made once, cached by hash) in an ONNX Runtime session with as many
-    threads as PyTorch has. Its threads must not spin-wait between calls: they would compete with PyTorch's
-    for the same cores, and a training epoch then ran slower than with PyTorch teachers (281 vs 338
-    images/s), not faster (395 vs 324)."""
-    import onnxruntime as ort
-
+    """The checkpoint's ONNX export (made once, cached by hash) in a ferkit ONNX Runtime session
+    (``ferkit.runtime.ort_session``: its threads stop spinning when a run ends, so between teacher calls they
+    leave the cores to PyTorch) with as many threads as PyTorch has."""
     from ..export.onnx import cached_onnx
+    from ..runtime import ort_session
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = torch.get_num_threads()
-    options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    path = cached_onnx(Path(resolve_weights(spec)))
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    session = ort_session(cached_onnx(Path(resolve_weights(spec))), torch.get_num_threads())
     return lambda x: torch.from_numpy(session.run(None, {"faces": x.contiguous().numpy()})[0])
 
 
