@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from ferkit.models.registry import get_model
+from ferkit.export.onnx import export_module
+from ferkit.inference.bench import best_rate
+from ferkit.models.registry import count_parameters, get_model
 from ferkit.runtime import ort_session
 
 DEFAULT_SHAPES = "32:1111,40:1111,48:1111,32:1121,32:1112,32:1211,32:2211,32:1122"
@@ -34,31 +34,11 @@ def parse_shape(text: str) -> tuple[int, list[int]]:
 
 
 def export_shape(width: int, depths: list[int], folder: Path) -> tuple[Path, int]:
-    """An untrained network of this shape as ONNX (opset 17, dynamic batch), and its parameter count."""
+    """An untrained network of this shape as ONNX, exported as ferkit exports checkpoints, and its size."""
     model = get_model("resnet-compact", num_classes=7, image_size=48, in_channels=1, width=width, depths=depths)
-    model.eval()
     path = folder / f"w{width}_{''.join(map(str, depths))}.onnx"
-    torch.onnx.export(
-        model,
-        torch.zeros(1, 1, 48, 48),
-        path,
-        input_names=["x"],
-        output_names=["y"],
-        dynamic_axes={"x": {0: "n"}},
-        opset_version=17,
-        dynamo=False,
-    )
-    return path, sum(p.numel() for p in model.parameters())
-
-
-def faces_per_s(session, batch: np.ndarray, seconds: float) -> float:
-    """Batches run back to back for ``seconds``; faces per second."""
-    name = session.get_inputs()[0].name
-    start, n = time.perf_counter(), 0
-    while time.perf_counter() - start < seconds:
-        session.run(None, {name: batch})
-        n += len(batch)
-    return n / (time.perf_counter() - start)
+    export_module(model.eval(), 48, path)
+    return path, count_parameters(model)
 
 
 def main() -> None:
@@ -73,12 +53,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         built = [export_shape(w, d, Path(tmp)) for w, d in shapes]
         sessions = [ort_session(path, threads=2) for path, _ in built]
-        for s in sessions:
-            faces_per_s(s, batch, 0.5)  # warm-up
+        runs = [lambda s=s: s.run(None, {"faces": batch}) for s in sessions]
         rates = [[] for _ in sessions]
-        for _ in range(args.rounds):
-            for i, s in enumerate(sessions):
-                rates[i].append(faces_per_s(s, batch, args.seconds))
+        for _ in range(args.rounds):  # interleaved: one timing of every shape per round
+            for i, run in enumerate(runs):
+                rates[i].append(best_rate(run, args.batch, repeats=1, min_time=args.seconds))
     base = statistics.median(rates[0])
     print(
         f"| shape (width: blocks per stage) | parameters | faces/s, batch {args.batch} (median of {args.rounds}) "

@@ -24,24 +24,10 @@ def export_onnx(weights: str | os.PathLike, out: str | os.PathLike, *, opset: in
     float32, output ``logits``. The checkpoint's metadata (classes, preprocessing, temperature, class offsets) is
     stored in the ONNX model's metadata as JSON under ``ferkit``."""
     ckpt = load_checkpoint(weights)
-    s = ckpt.preprocess.image_size
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    # The TorchScript exporter on purpose: the dynamo exporter needs onnxscript (one more heavy
-    # dependency) and gains nothing for these plain conv nets; check_onnx verifies the result.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(
-            ckpt.model,
-            (torch.zeros(1, 1, s, s),),
-            str(tmp),
-            input_names=["faces"],
-            output_names=["logits"],
-            dynamic_axes={"faces": {0: "batch"}, "logits": {0: "batch"}},
-            opset_version=opset,
-            dynamo=False,
-        )
+    export_module(ckpt.model, ckpt.preprocess.image_size, tmp, opset=opset)
     import onnx
 
     model = onnx.load(str(tmp))
@@ -50,6 +36,26 @@ def export_onnx(weights: str | os.PathLike, out: str | os.PathLike, *, opset: in
     onnx.save(model, str(tmp))
     os.replace(tmp, out)
     return out
+
+
+def export_module(model: torch.nn.Module, image_size: int, out: str | os.PathLike, *, opset: int = 17) -> None:
+    """The graph of ``model`` as ferkit runs it (input ``faces``, output ``logits``, dynamic batch), without
+    metadata: :func:`export_onnx` adds the checkpoint's, and ``bench/capacity_speed.py`` times untrained shapes
+    through this same exporter."""
+    # The TorchScript exporter on purpose: the dynamo exporter needs onnxscript (one more heavy
+    # dependency) and gains nothing for these plain conv nets; check_onnx verifies the result.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            model,
+            (torch.zeros(1, 1, image_size, image_size),),
+            str(out),
+            input_names=["faces"],
+            output_names=["logits"],
+            dynamic_axes={"faces": {0: "batch"}, "logits": {0: "batch"}},
+            opset_version=opset,
+            dynamo=False,
+        )
 
 
 def cached_onnx(weights_path: Path) -> Path:

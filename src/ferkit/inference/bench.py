@@ -11,6 +11,7 @@ import platform
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -38,8 +39,9 @@ def frame_640x480(rgb: np.ndarray) -> np.ndarray:
     return frame
 
 
-def _best_rate(fn, n_items: int, repeats: int, min_time: float = 0.5) -> float:
-    """Items per second: the median of ``repeats`` timings, each looping ``fn`` for at least ``min_time``."""
+def best_rate(fn: Callable[[], object], n_items: int, repeats: int, min_time: float = 0.5) -> float:
+    """Items per second: the median of ``repeats`` timings, each looping ``fn`` (``n_items`` per call) for at
+    least ``min_time``, after one warm-up call. Also what ``bench/`` scripts time with."""
     fn()  # warm-up
     rates = []
     for _ in range(repeats):
@@ -85,9 +87,9 @@ def _bench_recognizer(
 ) -> dict:
     """Crops per second (batch 1 and 256), ms per photo from its file, frames per second of a video."""
     res = {
-        "faces_per_s_batch1": _best_rate(lambda: rec.predict_faces(crops[:1]), 1, repeats, min_time),
-        "faces_per_s_batch256": _best_rate(lambda: rec.predict_faces(crops), 256, repeats, min_time),
-        "photo_ms": 1000 / _best_rate(lambda: rec.predict(photo), 1, repeats, min_time),
+        "faces_per_s_batch1": best_rate(lambda: rec.predict_faces(crops[:1]), 1, repeats, min_time),
+        "faces_per_s_batch256": best_rate(lambda: rec.predict_faces(crops), 256, repeats, min_time),
+        "photo_ms": 1000 / best_rate(lambda: rec.predict(photo), 1, repeats, min_time),
         "faces_in_photo": len(rec.predict(photo)),
     }
     t0 = time.perf_counter()
