@@ -38,9 +38,13 @@ def test_default_model_finds_grace_hopper(rec, hopper):
 def test_every_format_and_mode(rec, photo_dir, hopper, name):
     faces = rec.predict(photo_dir / name)
     assert len(faces) == 1 and iou(faces[0].box, HOPPER_FACE) > 0.5
-    ref = rec.predict(hopper)[0]
+    # A grey file is compared with the same photo made grey in memory: without colour the detector's
+    # keypoints move a few pixels, and the levelling warp follows them (with the default since 2026-11-24,
+    # neutral 0.66 in colour, 0.50 in grey) — a real difference of input, not of decoding.
+    grey = name.startswith("gray")
+    ref = rec.predict(np.asarray(Image.fromarray(hopper).convert("L")) if grey else hopper)[0]
     # Same face, nearly the same probabilities whatever the file's format and mode.
-    assert max(abs(faces[0].probs[c] - ref.probs[c]) for c in rec.classes) < 0.15
+    assert max(abs(faces[0].probs[c] - ref.probs[c]) for c in rec.classes) < (0.01 if grey else 0.15)
 
 
 def test_every_input_kind_gives_the_same_faces(rec, photo_dir):
