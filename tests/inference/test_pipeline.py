@@ -45,6 +45,8 @@ def test_every_format_and_mode(rec, photo_dir, hopper, name):
     ref = rec.predict(np.asarray(Image.fromarray(hopper).convert("L")) if grey else hopper)[0]
     # Same face, nearly the same probabilities whatever the file's format and mode.
     assert max(abs(faces[0].probs[c] - ref.probs[c]) for c in rec.classes) < (0.01 if grey else 0.15)
+    # And colour or not, the same expression is read from it.
+    assert faces[0].label == rec.predict(hopper)[0].label
 
 
 def test_every_input_kind_gives_the_same_faces(rec, photo_dir):
