@@ -23,3 +23,9 @@ def fer_student(data, out, **kw) -> TrainConfig:
         seed=0,
     )
     return TrainConfig(data=str(data), out=str(out), **{**base, **kw})
+
+
+def tiny_run(data, out, **kw) -> TrainConfig:
+    """A width-8 compact ResNet for 3 epochs: a whole run in a second or two on synthetic faces."""
+    args = dict(model="resnet-compact", model_args={"width": 8}, epochs=3, batch_size=32, lr=0.02, seed=3)
+    return TrainConfig(data=str(data), out=str(out), **{**args, **kw})

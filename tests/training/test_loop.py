@@ -15,7 +15,7 @@ from ferkit.models.checkpoint import load_checkpoint  # noqa: E402
 from ferkit.training.config import TrainConfig  # noqa: E402
 from ferkit.training.loop import train  # noqa: E402
 
-from .helpers import fer_student  # noqa: E402
+from .helpers import fer_student, tiny_run  # noqa: E402
 
 
 def test_small_cnn_beats_chance_clearly(fer_zip, tmp_path):
@@ -37,11 +37,6 @@ def test_small_cnn_beats_chance_clearly(fer_zip, tmp_path):
     assert ckpt.meta["train"]["config"]["seed"] == 0 and ckpt.meta["metrics"]["val_acc"] == result.best_val_acc
 
 
-def _tiny(data, out, **kw) -> TrainConfig:
-    args = dict(model="resnet-compact", model_args={"width": 8}, epochs=3, batch_size=32, lr=0.02, seed=3)
-    return TrainConfig(data=str(data), out=str(out), **{**args, **kw})
-
-
 @pytest.mark.parametrize(
     "extra",
     [
@@ -58,7 +53,7 @@ def _tiny(data, out, **kw) -> TrainConfig:
     ],
 )
 def test_resume_continues_exactly(synthetic_dir, tmp_path, monkeypatch, extra):
-    straight = train(_tiny(synthetic_dir, tmp_path / "a", **extra), progress=False)
+    straight = train(tiny_run(synthetic_dir, tmp_path / "a", **extra), progress=False)
 
     real_save = loop.save_state
     calls = {"n": 0}
@@ -71,7 +66,7 @@ def test_resume_continues_exactly(synthetic_dir, tmp_path, monkeypatch, extra):
 
     monkeypatch.setattr(loop, "save_state", killed_after_first_epoch)
     with pytest.raises(KeyboardInterrupt):
-        train(_tiny(synthetic_dir, tmp_path / "b", **extra), progress=False)
+        train(tiny_run(synthetic_dir, tmp_path / "b", **extra), progress=False)
     monkeypatch.setattr(loop, "save_state", real_save)
     resumed = train(TrainConfig(out=str(tmp_path / "b")), resume=True, progress=False)
 
@@ -89,7 +84,7 @@ def test_resume_continues_exactly(synthetic_dir, tmp_path, monkeypatch, extra):
 def test_the_moving_average_is_what_is_validated_and_saved(synthetic_dir, tmp_path):
     from safetensors.torch import load_file
 
-    result = train(_tiny(synthetic_dir, tmp_path / "e", epochs=1, ema_decay=0.9), progress=False)
+    result = train(tiny_run(synthetic_dir, tmp_path / "e", epochs=1, ema_decay=0.9), progress=False)
     state = load_file(str(tmp_path / "e" / "state" / "last.safetensors"))
     best = load_file(str(result.best_checkpoint))
     assert int(state["ema.n_averaged"]) > 1  # updated after every step
@@ -99,16 +94,6 @@ def test_the_moving_average_is_what_is_validated_and_saved(synthetic_dir, tmp_pa
     assert not torch.equal(best[weight], state[f"model.{weight}"])  # the raw weights are not the saved ones
     with pytest.raises(ValueError, match=r"ema_decay must be in \[0, 1\)"):
         TrainConfig(data="x", ema_decay=1.0).validate()
-
-
-def test_existing_run_is_not_overwritten(synthetic_dir, tmp_path):
-    cfg = _tiny(synthetic_dir, tmp_path / "r")
-    cfg.epochs = 1
-    train(cfg, progress=False)
-    with pytest.raises(FileExistsError, match="already holds a run"):
-        train(cfg, progress=False)
-    with pytest.raises(FileNotFoundError, match="nothing to resume"):
-        train(TrainConfig(out=str(tmp_path / "empty")), resume=True)
 
 
 def test_tiny_model_learns_the_synthetic_classes(tiny_ckpt):
@@ -121,7 +106,7 @@ def test_tiny_model_learns_the_synthetic_classes(tiny_ckpt):
 
 
 def test_time_budget_stops_the_run_on_the_clock(synthetic_dir, tmp_path):
-    cfg = _tiny(synthetic_dir, tmp_path / "t", epochs=500, time_budget_s=2.0, warmup_epochs=1)
+    cfg = tiny_run(synthetic_dir, tmp_path / "t", epochs=500, time_budget_s=2.0, warmup_epochs=1)
     result = train(cfg, progress=False)
     assert 1 <= result.epochs_run < 500  # a few epochs fit in 2 s here
     lrs = [h["lr"] for h in result.history]
@@ -152,7 +137,7 @@ def test_gpu_run_settings_work_on_a_cpu(synthetic_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(
         loop, "save_state", lambda d, m, o, info, **k: (saved.append(info["epoch"]), real_save(d, m, o, info, **k))
     )
-    cfg = _tiny(synthetic_dir, tmp_path / "g", epochs=5, save_every=2, channels_last=True, weights_dtype="float16")
+    cfg = tiny_run(synthetic_dir, tmp_path / "g", epochs=5, save_every=2, channels_last=True, weights_dtype="float16")
     result = train(cfg, progress=False)
     assert saved == [2, 4, 5]  # every second epoch and the last
     assert len(list(csv.DictReader(open(tmp_path / "g" / "metrics.csv")))) == 5
@@ -164,9 +149,3 @@ def test_gpu_run_settings_work_on_a_cpu(synthetic_dir, tmp_path, monkeypatch):
     ckpt = load_checkpoint(result.best_checkpoint)
     assert next(ckpt.model.parameters()).dtype == torch.float32  # loading casts back
     assert ckpt.meta["metrics"]["val_acc"] == result.best_val_acc > 0.5
-
-
-def test_time_budget_refuses_several_ranks(synthetic_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(loop, "distributed_setup", lambda device: (0, 2, device))
-    with pytest.raises(ValueError, match="time-budget-s is for one device"):
-        train(_tiny(synthetic_dir, tmp_path / "d", time_budget_s=5.0), progress=False)

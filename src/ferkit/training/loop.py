@@ -7,7 +7,8 @@ and point per epoch), ``best.safetensors`` (the checkpoint chosen on validation 
 The loop is plain PyTorch rather than Lightning: Lightning's checkpoints are pickles and our format is
 safetensors plus JSON, its resume would not be bit-exact with our seeded batch order, and the loop
 itself is shorter than the callbacks needed to bend Lightning to both. Resume is exact because the
-batch order, augmentation and dropout of epoch ``e`` are all seeded from ``(seed, e)``.
+batch order, augmentation and dropout of epoch ``e`` are all seeded from ``(seed, e)``. What a run holds,
+and how it starts or resumes, is ``ferkit.training.setup``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,22 +27,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..data.cache import source_fingerprint
-from ..data.dataset import FERDataset, load_dataset, stratified_slice
 from ..evaluation.logits import predict_logits
 from ..evaluation.metrics import classification_report
 from ..evaluation.plots import training_curves
 from ..models.checkpoint import save_checkpoint
-from ..models.registry import count_parameters, get_model
+from ..models.registry import count_parameters
 from ..probs import softmax
-from ..transforms.augment import AUGMENT_PRESETS, Augment
-from ..transforms.preprocess import Preprocess
 from .config import TrainConfig
-from .distill import Teacher, distillation_loss
-from .distributed import distributed_setup, resolve_device
-from .schedule import class_weights, lr_at, make_optimizer
-from .state import load_state, save_state
-from .warmstart import init_from
+from .distill import distillation_loss
+from .schedule import lr_at
+from .setup import Run, resolve_config, setup_run
+from .state import save_state
 
 log = logging.getLogger(__name__)
 
@@ -54,47 +50,6 @@ class TrainResult:
     best_epoch: int
     epochs_run: int
     history: list[dict]
-
-
-@dataclass
-class _Run:
-    """Everything one run holds while it trains."""
-
-    cfg: TrainConfig
-    out: Path
-    device: torch.device
-    rank: int
-    world: int
-    train_set: FERDataset
-    val_set: FERDataset
-    train_x: torch.Tensor  # uint8 images: on the GPU for a CUDA run (resident), else host memory
-    train_y: torch.Tensor
-    preprocess: Preprocess
-    augment: Augment | None
-    model: torch.nn.Module
-    net: torch.nn.Module
-    opt: torch.optim.Optimizer
-    teacher: Teacher | None
-    class_weights: torch.Tensor | None
-    sample_p: torch.Tensor | None
-    batch_size: int
-    steps_per_epoch: int
-    data_hash: str
-    info: dict = field(default_factory=dict)
-    ema: torch.optim.swa_utils.AveragedModel | None = None
-
-    @property
-    def eval_model(self) -> torch.nn.Module:
-        """The weights that are validated and saved: the moving average when the run keeps one."""
-        return self.ema.module if self.ema is not None else self.model
-
-    @property
-    def main_process(self) -> bool:
-        return self.rank == 0
-
-    @property
-    def state_dir(self) -> Path:
-        return self.out / "state"
 
 
 def train(
@@ -111,7 +66,7 @@ def train(
     saved there (``resume_epochs`` may lengthen it). ``on_epoch(epoch, metrics_row)`` is called after each
     epoch's checkpoint (hyper-parameter search prunes through it by raising).
     """
-    run = _setup(_resolve_config(cfg, resume, resume_epochs), resume)
+    run = setup_run(resolve_config(cfg, resume, resume_epochs), resume)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     bar = Progress(
@@ -136,7 +91,7 @@ def train(
     return _finish(run)
 
 
-def _should_stop(run: _Run) -> bool:
+def _should_stop(run: Run) -> bool:
     cfg, info = run.cfg, run.info
     if cfg.patience and info["bad_epochs"] >= cfg.patience:
         log.info("early stop: no better validation accuracy for %d epochs", cfg.patience)
@@ -147,142 +102,10 @@ def _should_stop(run: _Run) -> bool:
     return False
 
 
-# --------------------------------------------------------------------------- setup
-
-
-def _resolve_config(cfg: TrainConfig, resume: bool, resume_epochs: int | None) -> TrainConfig:
-    """The config to run: the given one, or for ``resume`` the one saved in the run directory."""
-    out = Path(cfg.out)
-    if resume:
-        if not (out / "state" / "last.json").exists():
-            raise FileNotFoundError(f"{out}: nothing to resume (no state/last.json)")
-        cfg = TrainConfig(**json.loads((out / "config.json").read_text()))
-        if resume_epochs:
-            cfg.epochs = resume_epochs
-    elif (out / "state" / "last.json").exists():
-        raise FileExistsError(f"{out}: already holds a run; use --resume to continue it or choose another --out")
-    cfg.validate()
-    return cfg
-
-
-def _load_splits(cfg: TrainConfig) -> tuple[FERDataset, FERDataset]:
-    data = load_dataset(cfg.data, **cfg.dataset_kwargs())
-    train_set = stratified_slice(data.split("train"), cfg.max_train, cfg.seed)
-    val_set = stratified_slice(data.split("val"), cfg.max_val, cfg.seed)
-    if len(train_set) < 2 or len(val_set) == 0:
-        raise ValueError(f"{cfg.data}: need training and validation images (got {len(train_set)}/{len(val_set)})")
-    return train_set, val_set
-
-
-def _setup(cfg: TrainConfig, resume: bool) -> _Run:
-    """Data, model, optimizer and loss weights for a run; restores the state when resuming."""
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    rank, world, device = distributed_setup(resolve_device(cfg.device))
-    if world > 1 and cfg.time_budget_s:
-        # Each rank would read its own clock and could stop at a different step, leaving the others
-        # waiting in an all-reduce forever.
-        raise ValueError("--time-budget-s is for one device; under torchrun give --epochs instead")
-    torch.manual_seed(cfg.seed)
-    train_set, val_set = _load_splits(cfg)
-    classes = train_set.classes
-    preprocess = Preprocess(image_size=cfg.image_size)
-    model = get_model(cfg.model, num_classes=len(classes), image_size=cfg.image_size, **cfg.model_args).to(device)
-    if cfg.init_from:
-        init_from(model, cfg.init_from, classes, cfg.freeze_backbone)
-    if cfg.channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    # On a GPU the whole uint8 training set (62 MB for FER2013) lives in device memory, so a batch is an
-    # index into it rather than a copy from the host; on a CPU the same tensors stay where they are.
-    train_x, train_y = torch.from_numpy(train_set.images), torch.from_numpy(train_set.labels)
-    if device.type == "cuda":
-        train_x, train_y = train_x.to(device), train_y.to(device)
-    weights = class_weights(train_set.labels, len(classes), cfg.class_weighting)
-    sample_p = None
-    if cfg.sampler == "balanced":
-        counts = np.bincount(train_set.labels, minlength=len(classes))
-        sample_p = torch.tensor(1.0 / np.maximum(counts[train_set.labels], 1), dtype=torch.float64)
-    bs = min(cfg.batch_size, len(train_set))
-    run = _Run(
-        cfg=cfg,
-        out=Path(cfg.out),
-        device=device,
-        rank=rank,
-        world=world,
-        train_set=train_set,
-        val_set=val_set,
-        train_x=train_x,
-        train_y=train_y,
-        preprocess=preprocess,
-        augment=AUGMENT_PRESETS[cfg.augment],
-        model=model,
-        # Under torchrun, DDP averages gradients across processes; each rank trains on its own slice
-        # of the same seeded order, so a global batch is world × batch_size.
-        net=torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model,
-        opt=make_optimizer(cfg, model),
-        teacher=_make_teacher(cfg, classes, preprocess, device),
-        class_weights=weights.to(device) if weights is not None else None,
-        sample_p=sample_p,
-        batch_size=bs,
-        steps_per_epoch=max(1, len(train_set) // (bs * world)),
-        data_hash=source_fingerprint(Path(cfg.data))[:16],
-        ema=_make_ema(model, cfg.ema_decay),
-    )
-    _start_or_resume(run, resume)
-    return run
-
-
-def _make_teacher(
-    cfg: TrainConfig, classes: tuple[str, ...], preprocess: Preprocess, device: torch.device
-) -> Teacher | None:
-    if not cfg.teacher:
-        return None
-    return Teacher(cfg.teacher, classes, preprocess, device, cfg.channels_last, runtime=cfg.teacher_runtime)
-
-
-def _make_ema(model: torch.nn.Module, decay: float) -> torch.optim.swa_utils.AveragedModel | None:
-    """An exponential moving average of the weights and BatchNorm statistics, updated after every step
-    (torch's own AveragedModel; its first update copies the weights). Averaging smooths the noise of the
-    last steps at each learning rate, which the best-epoch choice would otherwise pick up."""
-    if not decay:
-        return None
-    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-
-    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
-
-
-def _start_or_resume(run: _Run, resume: bool) -> None:
-    run.info = {
-        "epoch": 0,
-        "best_val_acc": -1.0,
-        "best_epoch": 0,
-        "bad_epochs": 0,
-        "plateau_factor": 1.0,
-        "plateau_best": -1.0,
-        "history": [],
-        "train_seconds": 0.0,
-    }
-    if resume:
-        run.info = load_state(run.state_dir, run.model, run.opt, run.device, ema=run.ema)
-        log.info("resuming %s at epoch %d", run.out, run.info["epoch"] + 1)
-    elif run.main_process:
-        run.out.mkdir(parents=True, exist_ok=True)
-        (run.out / "config.json").write_text(json.dumps(asdict(run.cfg), indent=2))
-    log.info(
-        "training %s (%.2fM params) on %d images, validating on %d, %s, device %s",
-        run.cfg.model,
-        count_parameters(run.model) / 1e6,
-        len(run.train_set),
-        len(run.val_set),
-        ",".join(run.train_set.classes),
-        run.device,
-    )
-
-
 # --------------------------------------------------------------------------- one epoch
 
 
-def _epoch_order(run: _Run, gen: torch.Generator) -> torch.Tensor:
+def _epoch_order(run: Run, gen: torch.Generator) -> torch.Tensor:
     n = len(run.train_set)
     if run.sample_p is None:
         return torch.randperm(n, generator=gen)
@@ -292,7 +115,7 @@ def _epoch_order(run: _Run, gen: torch.Generator) -> torch.Tensor:
 
 
 def _batch_loss(
-    run: _Run, x: torch.Tensor, y: torch.Tensor, gen: torch.Generator, mix_rng: np.random.Generator
+    run: Run, x: torch.Tensor, y: torch.Tensor, gen: torch.Generator, mix_rng: np.random.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The loss of one (augmented, possibly mixed) batch: labels, mixup partner, teacher."""
     cfg = run.cfg
@@ -316,7 +139,7 @@ def _batch_loss(
     return loss, logits
 
 
-def _train_epoch(run: _Run, epoch: int, bar) -> dict:
+def _train_epoch(run: Run, epoch: int, bar) -> dict:
     """One pass over the seeded batch order of ``epoch``; returns the epoch's training figures."""
     t0 = time.time()
     epoch_seed = run.cfg.seed * 100_003 + epoch
@@ -364,7 +187,7 @@ def _train_epoch(run: _Run, epoch: int, bar) -> dict:
     }
 
 
-def _schedule_step(run: _Run, epoch: int, step: int, total_steps: int, epoch_t0: float) -> int:
+def _schedule_step(run: Run, epoch: int, step: int, total_steps: int, epoch_t0: float) -> int:
     """Where the learning-rate schedule stands: the step count, or with a time budget the fraction of
     the budget spent (warm-up then lasts ``warmup_epochs / epochs`` of the budget)."""
     budget = run.cfg.time_budget_s
@@ -377,7 +200,7 @@ def _schedule_step(run: _Run, epoch: int, step: int, total_steps: int, epoch_t0:
 # --------------------------------------------------------------------------- validation, selection, checkpoints
 
 
-def _validate_and_select(run: _Run, epoch: int, row: dict) -> bool:
+def _validate_and_select(run: Run, epoch: int, row: dict) -> bool:
     """Score the validation split, keep the best checkpoint by its accuracy (nothing else is ever used to
     choose), and step the plateau schedule. Completes ``row``; returns whether this epoch is the best."""
     probs = softmax(predict_logits(run.eval_model, run.val_set.images, run.preprocess, device=run.device))
@@ -416,7 +239,7 @@ def _validate_and_select(run: _Run, epoch: int, row: dict) -> bool:
     return improved
 
 
-def _save_best(run: _Run, epoch: int, rep: dict) -> None:
+def _save_best(run: Run, epoch: int, rep: dict) -> None:
     cfg = run.cfg
     save_checkpoint(
         run.out / "best.safetensors",
@@ -439,7 +262,7 @@ def _save_best(run: _Run, epoch: int, rep: dict) -> None:
     )
 
 
-def _end_epoch(run: _Run, epoch: int, row: dict, improved: bool, final: bool) -> None:
+def _end_epoch(run: Run, epoch: int, row: dict, improved: bool, final: bool) -> None:
     """Write the epoch's metrics (and every ``save_every`` epochs and at the end, the curves and the resume
     state), and log one line."""
     run.info["epoch"] = epoch + 1
@@ -472,7 +295,7 @@ def _write_metrics(out: Path, history: list[dict], plot: bool = True) -> None:
         training_curves(history, out / "curves.png")
 
 
-def _finish(run: _Run) -> TrainResult:
+def _finish(run: Run) -> TrainResult:
     info = run.info
     summary = {
         "best_val_acc": info["best_val_acc"],
