@@ -1,8 +1,9 @@
 """scripts/: gpu_flagship.sh rehearsed on the CPU with a tiny run (so a lent GPU's minutes go to training), and
-choose_ensemble.py."""
+choose_ensemble.py and compare_runs.py."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -84,3 +85,15 @@ def test_choose_ensemble_scores_every_subset_on_the_validation_split(tiny_ckpt, 
     # Identical members: every subset scores the same, and the ties list the smaller subsets first.
     assert len({acc for acc, _ in rows}) == 1 and float(rows[0][0]) > 0.5
     assert rows[-1][1] == f"{tiny_ckpt},{second}"
+
+
+def test_compare_runs_pairs_two_models_on_one_split(tiny_ckpt, synthetic_dir):
+    cmd = [sys.executable, str(ROOT / "scripts" / "compare_runs.py"), str(tiny_ckpt), f"{tiny_ckpt},{tiny_ckpt}"]
+    proc = subprocess.run([*cmd, "--data", str(synthetic_dir), "--json"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    cmp = json.loads(proc.stdout)
+    # A model against an ensemble of two copies of itself: the same predictions, so no evidence either way.
+    assert cmp["split"] == "val" and cmp["n"] > 0 and cmp["accuracy_a"] == cmp["accuracy_b"] > 0.5
+    assert (cmp["only_a_right"], cmp["only_b_right"], cmp["mcnemar_p"]) == (0, 0, 1.0)
+    text = subprocess.run([*cmd, "--data", str(synthetic_dir)], capture_output=True, text=True, timeout=300)
+    assert "A - B = +0.00 points" in text.stdout and "McNemar p = 1.000" in text.stdout

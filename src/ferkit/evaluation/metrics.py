@@ -6,6 +6,8 @@ that the CLI, the report and the tests already hold, and a new dependency would 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -60,3 +62,38 @@ def expected_calibration_error(y_true: np.ndarray, probs: np.ndarray, bins: int 
         if m.any():
             ece += m.mean() * abs(correct[m].mean() - conf[m].mean())
     return float(ece)
+
+
+def paired_comparison(
+    y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, *, n_boot: int = 10_000, seed: int = 0
+) -> dict:
+    """How sure a difference in accuracy between two models on the same faces is.
+
+    Two models scored on one split are paired: most faces are right or wrong for both, and only the faces
+    where they disagree carry evidence. So this reports those counts, McNemar's exact two-sided p-value on
+    them (a binomial test of "each disagreement is a coin flip"), and a paired bootstrap 95% interval of
+    the accuracy difference (A minus B). A selection split of 3,589 faces cannot tell apart runs a few
+    tenths of a point apart; this says by how much it cannot.
+    """
+    a, b = pred_a == y_true, pred_b == y_true
+    only_a, only_b = int((a & ~b).sum()), int((~a & b).sum())
+    n = only_a + only_b
+    tail = sum(math.comb(n, k) for k in range(min(only_a, only_b) + 1))
+    p = min(1.0, 2 * tail / 2**n) if n else 1.0
+    diff = a.astype(np.int8) - b.astype(np.int8)
+    rng = np.random.default_rng(seed)
+    boots = np.empty(n_boot)
+    for start in range(0, n_boot, 500):  # in chunks: 500 resamples of 3,589 faces at a time
+        idx = rng.integers(0, len(diff), size=(min(500, n_boot - start), len(diff)))
+        boots[start : start + len(idx)] = diff[idx].mean(1)
+    low, high = np.percentile(boots, [2.5, 97.5])
+    return {
+        "n": int(len(y_true)),
+        "accuracy_a": float(a.mean()),
+        "accuracy_b": float(b.mean()),
+        "difference": float(a.mean() - b.mean()),
+        "only_a_right": only_a,
+        "only_b_right": only_b,
+        "mcnemar_p": float(p),
+        "difference_ci95": [float(low), float(high)],
+    }
