@@ -33,6 +33,14 @@ def main() -> int:
     ap.add_argument("--tta", action="store_true")
     ap.add_argument("--json", action="store_true", help="print the comparison as JSON")
     args = ap.parse_args()
+    try:
+        return _compare(args)
+    except (OSError, ValueError) as exc:  # a missing or foreign checkpoint, unreadable data: one line, exit 2
+        print(f"compare_runs: {exc}", file=sys.stderr)
+        return 2
+
+
+def _compare(args: argparse.Namespace) -> int:
     models = {side: [load_checkpoint(w) for w in split_weights(spec)] for side, spec in (("a", args.a), ("b", args.b))}
     first = models["a"][0]
     data = load_dataset(args.data, classes=first.classes, image_size=first.preprocess.image_size).split(args.split)

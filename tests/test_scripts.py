@@ -97,3 +97,11 @@ def test_compare_runs_pairs_two_models_on_one_split(tiny_ckpt, synthetic_dir):
     assert (cmp["only_a_right"], cmp["only_b_right"], cmp["mcnemar_p"]) == (0, 0, 1.0)
     text = subprocess.run([*cmd, "--data", str(synthetic_dir)], capture_output=True, text=True, timeout=300)
     assert "A - B = +0.00 points" in text.stdout and "McNemar p = 1.000" in text.stdout
+    bad = subprocess.run(
+        [*cmd[:2], "absent.safetensors", str(tiny_ckpt), "--data", str(synthetic_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1  # one line, no traceback
+    assert "absent.safetensors: no such checkpoint file" in bad.stderr
