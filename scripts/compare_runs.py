@@ -17,16 +17,15 @@ import argparse
 import json
 import sys
 
-from ferkit.data.dataset import load_dataset
-from ferkit.evaluation.evaluate import evaluate_ensemble
+import numpy as np
+
+from ferkit.evaluation.evaluate import evaluate_path
 from ferkit.evaluation.metrics import paired_comparison
-from ferkit.models.checkpoint import load_checkpoint
-from ferkit.models.meta import split_weights
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("a", help="checkpoint, run directory or shipped name; comma-separated: an ensemble")
+    ap.add_argument("a", help="checkpoint, run directory or shipped name (or preset); comma-separated: an ensemble")
     ap.add_argument("b")
     ap.add_argument("--data", required=True)
     ap.add_argument("--split", default="val", choices=("val", "test"))
@@ -41,11 +40,12 @@ def main() -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    models = {side: [load_checkpoint(w) for w in split_weights(spec)] for side, spec in (("a", args.a), ("b", args.b))}
-    first = models["a"][0]
-    data = load_dataset(args.data, classes=first.classes, image_size=first.preprocess.image_size).split(args.split)
-    preds = {side: evaluate_ensemble(ckpts, data, tta=args.tta).probs.argmax(1) for side, ckpts in models.items()}
-    cmp = paired_comparison(data.labels, preds["a"], preds["b"])
+    # ferkit evaluate's own loading (presets, ensembles, a missing split); the decoded dataset is cached,
+    # so the second load is a reload, not a second decode.
+    a, b = (evaluate_path(spec, args.data, split=args.split, tta=args.tta) for spec in (args.a, args.b))
+    if not np.array_equal(a.data.labels, b.data.labels):
+        raise ValueError(f"{args.a} and {args.b} are not scored on the same faces (different classes?)")
+    cmp = paired_comparison(a.data.labels, a.probs.argmax(1), b.probs.argmax(1))
     if args.json:
         print(json.dumps({"a": args.a, "b": args.b, "split": args.split, "tta": args.tta, **cmp}, indent=2))
         return 0

@@ -105,3 +105,11 @@ def test_compare_runs_pairs_two_models_on_one_split(tiny_ckpt, synthetic_dir):
     )
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1  # one line, no traceback
     assert "absent.safetensors: no such checkpoint file" in bad.stderr
+    # A 3-class preset against a 7-class model is scored on fewer faces: refused, not silently mispaired.
+    mixed = subprocess.run(
+        [*cmd[:2], "default", "default-3class", "--data", str(synthetic_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert mixed.returncode == 2 and "not scored on the same faces" in mixed.stderr
