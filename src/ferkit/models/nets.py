@@ -131,7 +131,9 @@ def resnet18(*, num_classes: int, image_size: int, in_channels: int, dropout: fl
     )
 
 
-@register_model("resnet-compact", "compact ResNet for CPUs: stride-2 stem, 4 stages of 32-256 channels")
+@register_model(
+    "resnet-compact", "compact ResNet for CPUs: stride-2 stem, 4 stages of width x 1-8 channels (width 32; default 40)"
+)
 def resnet_compact(
     *,
     num_classes: int,
