@@ -26,7 +26,7 @@ demo: $(STAMP)
 		--json ferkit-demo/hopper.json --annotate ferkit-demo
 	@echo "== results: ferkit-demo/hopper.json  annotated picture: $$(ls ferkit-demo/*.annotated.jpg)"
 	@if [ -f "$(FER2013)" ]; then \
-		echo "== ferkit evaluate: the shipped default model on FER2013 PrivateTest, one view per face as predict runs it and its model card reports ($(FER2013))"; \
+		echo "== ferkit evaluate: the shipped default model on FER2013 PrivateTest, one view per face as predict runs it (its model card gives this beside the 10-view TTA figure) ($(FER2013))"; \
 		$(FERKIT) evaluate --weights default --data "$(FER2013)" --split test --out ferkit-demo/eval-privatetest; \
 	else \
 		echo "== FER2013 not found at $(FER2013): set FER2013=path/to/fer2013.zip|csv|folder to evaluate on it"; \

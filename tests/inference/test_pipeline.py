@@ -46,12 +46,12 @@ def test_every_format_and_mode(rec, photo_dir, hopper, name):
         bands = im.getbands()  # what the file holds, not what its name says
         alpha = np.asarray(im.getchannel("A"), dtype=np.float64)[..., None] if "A" in bands else None
     grey = len(bands) == 1
+    same = hopper
     if grey:
-        ref = rec.predict(np.asarray(Image.fromarray(hopper).convert("L")))[0]
+        same = np.asarray(Image.fromarray(hopper).convert("L"))
     elif alpha is not None:
-        ref = rec.predict(np.rint((hopper * alpha + 255.0 * (255.0 - alpha)) / 255.0).astype(np.uint8))[0]
-    else:
-        ref = rec.predict(hopper)[0]
+        same = np.rint((hopper * alpha + 255.0 * (255.0 - alpha)) / 255.0).astype(np.uint8)
+    ref = rec.predict(same)[0]
     # Same face, nearly the same probabilities whatever the file's format and mode.
     tol = 0.01 if grey or alpha is not None else 0.15
     assert max(abs(faces[0].probs[c] - ref.probs[c]) for c in rec.classes) < tol
