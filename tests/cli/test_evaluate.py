@@ -51,3 +51,19 @@ def test_evaluate_table_and_calibrate(tiny_ckpt, synthetic_dir, tmp_path, capsys
         == 0
     )
     assert json.loads(capsys.readouterr().out)["temperature"] != 1.0
+
+
+def test_calibrate_json_reports_the_fit_and_the_offsets(fer_slice_zip, tmp_path, capsys):
+    """Scripts read what calibrate fitted without parsing the sentence it prints (the default on real faces)."""
+    from ferkit.models.meta import read_meta, resolve_weights
+
+    ckpt = shutil.copy(resolve_weights("default"), tmp_path / "m.safetensors")
+    args = ["calibrate", "--weights", str(ckpt), "--data", str(fer_slice_zip), "--json"]
+    assert main(args) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert plain["fitted_on"].endswith(":val") and "class_bias" not in plain
+    assert plain["temperature"] == read_meta(ckpt)["temperature"] and plain["nll_after"] <= plain["nll_before"]
+    assert main([*args, "--recall-floor", "fear=0.7"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["recall_before"]["fear"] < 0.7 <= res["recall_after"]["fear"]
+    assert res["class_bias"] == read_meta(ckpt)["class_bias"] and res["class_bias"][2] > 0

@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="CLASS=R,...",
         help="also fit per-class offsets so these classes reach these recalls on the split, e.g. fear=0.5,sad=0.55",
     )
+    ca.add_argument("--json", action="store_true", help="print what was fitted (and what it changed) as JSON")
     ca.set_defaults(func=cmd_calibrate)
 
 
@@ -77,6 +78,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from ..evaluation.calibrate import calibrate
 
     res = calibrate(args.weights, args.data, split=args.split, recall_floor=args.recall_floor)
+    if args.json:
+        print_json(res)
+        return 0
     console.print(
         f"temperature {res['temperature']} fitted on {res['fitted_on']}: "
         f"ECE {res['ece_before']:.4f} -> {res['ece_after']:.4f}; stored in the checkpoint"
