@@ -1,5 +1,5 @@
-"""scripts/: gpu_flagship.sh rehearsed on the CPU with a tiny run (so a lent GPU's minutes go to training), and
-choose_ensemble.py and compare_runs.py."""
+"""scripts/: the GPU scripts (gpu_flagship.sh, gpu_compact.sh) rehearsed on the CPU with tiny runs (so a lent
+GPU's minutes go to training), and choose_ensemble.py and compare_runs.py."""
 
 from __future__ import annotations
 
@@ -19,55 +19,105 @@ from ferkit.data.pack import write_pack  # noqa: E402
 from ferkit.models.checkpoint import load_checkpoint  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "gpu_flagship.sh"
 
 
-def _run(tmp_path: Path, pack: Path, seeds: str, **more: str) -> subprocess.CompletedProcess:
+@pytest.fixture(scope="module")
+def votes_pack(fer_slice_zip, tmp_path_factory) -> Path:
+    """The real slice packed as for a GPU call: FER+ votes inside, training pixels near-lossless."""
+    from ferkit.data.ferplus import attach_votes
+
+    data = attach_votes(load_dataset(fer_slice_zip))
+    return write_pack(data, tmp_path_factory.mktemp("pack") / "fer.npz.xz", train_quantum=3)
+
+
+def _run(tmp_path: Path, pack: Path, script: str = "gpu_flagship.sh", **more: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "OUT": str(tmp_path / "out"),
         "RUNS": str(tmp_path / "runs"),
         "PACK": str(pack),
-        "SEEDS": seeds,
         "DEVICE": "cpu",
         "PYTHON": sys.executable,
-        # The flagship recipe itself (configs/flagship.toml), cut down to seconds: a narrow VGG, 2 epochs.
-        "EXTRA": '--epochs 2 --batch-size 32 --model-args {"width":8} --threads 1',
+        "THREADS": "1",
+        # The recipes themselves, cut down to seconds: a narrow VGG, 2 epochs (a budget is only a cap).
+        "EXTRA": '--epochs 2 --batch-size 32 --model-args {"width":8}',
+        "EXTRA_STUDENT": "--epochs 2 --batch-size 32",
         **more,
     }
-    return subprocess.run(["sh", str(SCRIPT)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["sh", str(ROOT / "scripts" / script)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
-def test_flagship_script_brings_back_half_precision_checkpoints_logs_and_a_student(fer_slice_zip, tmp_path):
-    pack = write_pack(load_dataset(fer_slice_zip), tmp_path / "fer.npz.xz")
-    student = {"STUDENT": "configs/flagship-student.toml", "EXTRA_STUDENT": "--epochs 2 --batch-size 32 --threads 1"}
-    proc = _run(tmp_path, pack, "0 1", **student)
+def test_flagship_script_smokes_then_brings_back_flagships_students_and_logs(votes_pack, tmp_path):
+    proc = _run(tmp_path, votes_pack, TOTAL="120", SMOKE="2", SEEDS="0 1", FERPLUS_SEEDS="0")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "smoke passed" in proc.stdout and proc.stdout.count("ok ") == 4  # every smoke model read back
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == [
+        "flagship-fer2013-seed0.safetensors",
+        "flagship-fer2013-seed1.safetensors",
+        "flagship-ferplus-seed0.safetensors",
+        "flagship-ferplus-student.safetensors",
         "flagship-logs.tgz",
-        "flagship-seed0.safetensors",
-        "flagship-seed1.safetensors",
         "flagship-student.safetensors",
-    ]  # within the device tool's 8 files
-    taught = load_checkpoint(out / "flagship-student.safetensors").meta["train"]["config"]
-    assert taught["model"] == "resnet-compact" and taught["weights_dtype"] == "float32"
-    assert [Path(t).parent.name for t in taught["teacher"].split(",")] == ["flagship-seed0", "flagship-seed1"]
-    ckpts = [load_checkpoint(out / f"flagship-seed{s}.safetensors") for s in (0, 1)]
-    for seed, ckpt in enumerate(ckpts):
+    ]  # within the device tool's 8 files (the full plan brings back exactly 8)
+    student = load_checkpoint(out / "flagship-student.safetensors").meta["train"]["config"]
+    assert student["model"] == "resnet-compact" and student["weights_dtype"] == "float16"
+    assert [Path(t).parent.name for t in student["teacher"].split(",")] == ["fer2013-seed0", "fer2013-seed1"]
+    plus = load_checkpoint(out / "flagship-ferplus-student.safetensors")
+    assert "contempt" in plus.classes and plus.meta["train"]["config"]["teacher"].endswith(
+        "ferplus-seed0/best.safetensors"
+    )
+    for seed in (0, 1):
+        ckpt = load_checkpoint(out / f"flagship-fer2013-seed{seed}.safetensors")
         cfg = ckpt.meta["train"]["config"]
-        assert (ckpt.meta["model"], cfg["seed"], cfg["weights_dtype"]) == ("vgg", seed, "float16")
+        assert (ckpt.meta["model"], cfg["seed"], cfg["weights_dtype"], cfg["ferplus"]) == ("vgg", seed, "float16", None)
         assert cfg["channels_last"] and cfg["amp"] and cfg["drop_duplicates"] == "all"
+    flag_plus = load_checkpoint(out / "flagship-ferplus-seed0.safetensors").meta["train"]["config"]
+    assert (flag_plus["label_mode"], flag_plus["label_smoothing"]) == ("crossentropy", 0.0)
     with tarfile.open(out / "flagship-logs.tgz") as tar:
         names = set(tar.getnames())
-    assert {"./flagship-seed0.log", "./flagship-seed1/metrics.csv", "./flagship-seed1/config.json"} <= names
+    assert {
+        "./plan.log",
+        "./smoke.txt",
+        "./fer2013-seed0.log",
+        "./ferplus-seed0/metrics.csv",
+        "./student/config.json",
+    } <= names
     assert not any("state" in n or n.endswith(".safetensors") for n in names)
 
 
+def test_flagship_script_stops_at_a_failed_smoke_and_returns_its_logs(votes_pack, tmp_path):
+    proc = _run(tmp_path, votes_pack, SMOKE="1", EXTRA_STUDENT="--augment wild")
+    assert proc.returncode != 0 and "SMOKE FAILED" in proc.stdout
+    assert "augment must be one of" in proc.stdout  # the failing log's last lines are printed
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["flagship-logs.tgz"]
+    assert not (tmp_path / "runs" / "fer2013-seed0").exists()  # nothing else ran
+
+
 def test_flagship_script_fails_loudly_on_a_missing_pack(tmp_path):
-    proc = _run(tmp_path, tmp_path / "absent.npz.xz", "0")
+    proc = _run(tmp_path, tmp_path / "absent.npz.xz", SMOKE="0")
     assert proc.returncode != 0
     assert "absent.npz.xz: no such file or directory" in proc.stderr
+
+
+def test_compact_script_trains_the_five_cpu_recipes_side_by_side(votes_pack, tmp_path):
+    proc = _run(tmp_path, votes_pack, "gpu_compact.sh", TOTAL="90", EXTRA="--amp --epochs 1 --batch-size 32")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = tmp_path / "out"
+    names = sorted(p.stem for p in out.glob("*.safetensors"))
+    assert names == [
+        "compact-ferplus-mix",
+        "compact-ferplus-mix1",
+        "compact-ferplus-seed0",
+        "compact-ferplus-seed1",
+        "compact-w40",
+    ]
+    mix1 = load_checkpoint(out / "compact-ferplus-mix1.safetensors")
+    assert mix1.meta["train"]["config"]["ferplus_mix"] == 1.0 and "contempt" not in mix1.classes
+    assert "contempt" in load_checkpoint(out / "compact-ferplus-seed1.safetensors").classes
+    assert (out / "compact-logs.tgz").exists()
 
 
 def test_choose_ensemble_scores_every_subset_on_the_validation_split(tiny_ckpt, synthetic_dir, tmp_path):

@@ -7,6 +7,13 @@ from collections.abc import Iterable, Sequence
 #: Canonical class order (alphabetical, the order of the Kaggle folders).
 CLASSES: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
 
+#: FER+'s eight classes (FER2013's seven and contempt), in the same alphabetical order: a FER+ model without
+#: contempt has exactly :data:`CLASSES`.
+FERPLUS_CLASSES: tuple[str, ...] = ("angry", "contempt", "disgust", "fear", "happy", "neutral", "sad", "surprise")
+
+#: How FER+'s ten votes per image become training labels (:mod:`ferkit.data.ferplus` says what each does).
+LABEL_MODES: tuple[str, ...] = ("majority", "probability", "crossentropy")
+
 #: FER2013 challenge CSV integer labels: 0=angry 1=disgust 2=fear 3=happy 4=sad 5=surprise 6=neutral.
 FER2013_INT_LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
@@ -14,6 +21,8 @@ _ALIASES = {
     "anger": "angry",
     "angry": "angry",
     "mad": "angry",
+    "contempt": "contempt",
+    "contemptuous": "contempt",
     "disgust": "disgust",
     "disgusted": "disgust",
     "fear": "fear",
@@ -55,8 +64,8 @@ def parse_classes(spec: str | Sequence[str] | None) -> tuple[str, ...]:
             continue
         cls = canonical_class(raw)
         if cls is None:
-            raise ValueError(f"unknown class {raw.strip()!r}; choose from {', '.join(CLASSES)}")
+            raise ValueError(f"unknown class {raw.strip()!r}; choose from {', '.join(FERPLUS_CLASSES)}")
         wanted.add(cls)
     if len(wanted) < 2:
         raise ValueError("a class subset needs at least two classes")
-    return tuple(c for c in CLASSES if c in wanted)
+    return tuple(c for c in FERPLUS_CLASSES if c in wanted)

@@ -51,3 +51,24 @@ def test_field_help_comes_from_the_fields_comments():
     assert helps["optimizer"] == "sgd | adamw" and "teacher" in helps
     assert set(helps) <= {f.name for f in dataclasses.fields(TrainConfig)}
     assert len(helps) == len(dataclasses.fields(TrainConfig))  # every field explains itself
+
+
+def test_a_recipe_states_only_what_differs_from_the_one_it_extends(tmp_path):
+    (tmp_path / "base.toml").write_text('[train]\nmodel = "vgg"\nepochs = 7\nlr = 0.1\nmodel_args = { width = 16 }\n')
+    (tmp_path / "child.toml").write_text('extends = "base.toml"\n[train]\nlr = 0.02\n')
+    (tmp_path / "grandchild.json").write_text('{"extends": "child.toml", "epochs": 3}')
+    cfg = TrainConfig.from_file(tmp_path / "grandchild.json", data="x")
+    assert (cfg.model, cfg.epochs, cfg.lr, cfg.model_args) == ("vgg", 3, 0.02, {"width": 16})
+    assert TrainConfig.from_file(tmp_path / "child.toml", lr=0.5).lr == 0.5  # flags still win
+    (tmp_path / "base.toml").write_text('extends = "grandchild.json"\n')
+    with pytest.raises(ValueError, match="extend each other in a cycle"):
+        TrainConfig.from_file(tmp_path / "child.toml")
+
+
+def test_fer_plus_settings_are_checked():
+    with pytest.raises(ValueError, match="label_mode must be one of majority, probability, crossentropy"):
+        TrainConfig(data="x", ferplus="shipped", label_mode="soft").validate()
+    with pytest.raises(ValueError, match="ferplus_mix .* needs FER\\+ votes"):
+        TrainConfig(data="x", ferplus_mix=0.5).validate()
+    cfg = TrainConfig.from_file(Path(__file__).parents[2] / "configs" / "compact-ferplus-mix.toml", data="x")
+    assert (cfg.ferplus, cfg.ferplus_mix, cfg.model_args["width"], cfg.epochs) == ("shipped", 0.5, 40, 120)

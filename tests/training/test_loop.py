@@ -128,6 +128,35 @@ def test_time_budget_maps_wall_time_to_schedule_steps(monkeypatch):
     assert loop._schedule_step(run, 3, 7, 500, epoch_t0=1000.0) == 500  # spent: the end, never beyond
     run.cfg = TrainConfig(epochs=10)  # no budget: plain step counting
     assert loop._schedule_step(run, 3, 7, 500, epoch_t0=1000.0) == 157
+    run.cfg = TrainConfig(time_budget_s=1000.0, epochs=10)  # a budget is a cap: a faster run keeps its steps
+    monkeypatch.setattr(loop.time, "time", lambda: 1020.0)
+    assert loop._schedule_step(run, 3, 7, 500, epoch_t0=1000.0) == 157
+
+
+@pytest.mark.parametrize(
+    "scheme", [{"label_mode": "crossentropy"}, {"label_mode": "probability"}, {"ferplus_mix": 0.5}]
+)
+def test_fer_plus_votes_teach_a_model(fer_slice_zip, tmp_path, scheme):
+    """FER+ on real faces: eight classes chosen on majority-vote PublicTest for the two FER+ schemes; with
+    ferplus_mix, FER2013's seven classes and labels, the votes mixed into the training targets only."""
+    cfg = tiny_run(fer_slice_zip, tmp_path / "f", ferplus="shipped", epochs=2, **scheme)
+    result = train(cfg, progress=False)
+    ckpt = load_checkpoint(result.best_checkpoint)
+    mixed = "ferplus_mix" in scheme
+    assert len(ckpt.classes) == (7 if mixed else 8) and ("contempt" in ckpt.classes) is not mixed
+    assert np.isfinite(result.history[-1]["train_loss"]) and 0 <= result.best_val_acc <= 1
+    assert ckpt.meta["train"]["config"]["ferplus"] == "shipped"
+
+
+def test_probability_scheme_draws_labels_from_the_votes():
+    run = type("R", (), {})()
+    run.cfg = TrainConfig(ferplus="shipped", label_mode="probability")
+    run.train_t = torch.tensor([[0.25, 0.75, 0.0]] * 4000)
+    drawn = loop._batch_targets(run, torch.arange(4000), torch.zeros(4000, dtype=torch.long), torch.Generator())
+    counts = torch.bincount(drawn, minlength=3) / 4000
+    assert abs(counts[0] - 0.25) < 0.03 and abs(counts[1] - 0.75) < 0.03 and counts[2] == 0
+    run.cfg = TrainConfig(ferplus="shipped", label_mode="crossentropy")
+    assert loop._batch_targets(run, torch.arange(2), None, torch.Generator()).shape == (2, 3)
 
 
 def test_gpu_run_settings_work_on_a_cpu(synthetic_dir, tmp_path, monkeypatch):

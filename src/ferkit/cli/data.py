@@ -26,6 +26,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     pack.add_argument("--splits", default="train,val", help="comma-separated splits to keep (default: train,val)")
     pack.add_argument("--drop-duplicates", default="all", choices=("none", "cross-split", "all"))
     pack.add_argument("--classes", help="comma-separated subset, e.g. happy,sad,neutral")
+    pack.add_argument(
+        "--ferplus",
+        nargs="?",
+        const="shipped",
+        metavar="PATH",
+        help="also carry each image's FER+ votes (ferkit's own copy, or a fer2013new.csv or folder); "
+        "labels stay FER2013's, `train --ferplus` on the pack uses the votes",
+    )
+    pack.add_argument(
+        "--train-quantum",
+        type=int,
+        default=1,
+        choices=(1, 3),
+        help="3: store the training split near-losslessly (no pixel moves by more than 1; 21%% smaller)",
+    )
     pack.set_defaults(func=cmd_data_pack)
 
 
@@ -51,8 +66,12 @@ def cmd_data_pack(args: argparse.Namespace) -> int:
     from ..data.pack import write_pack
 
     data = load_dataset(args.data, classes=args.classes, drop_duplicates=args.drop_duplicates)
+    if args.ferplus:
+        from ..data.ferplus import attach_votes
+
+        data = attach_votes(data, args.ferplus)
     splits = tuple(s.strip() for s in args.splits.split(",") if s.strip())
-    path = write_pack(data, args.out, splits=splits)
+    path = write_pack(data, args.out, splits=splits, train_quantum=args.train_quantum)
     counts = ", ".join(f"{s} {int((data.splits == s).sum())}" for s in splits)
     console.print(f"{path}: {counts} images, {path.stat().st_size / 1e6:.1f} MB")
     return 0

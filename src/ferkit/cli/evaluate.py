@@ -23,6 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--out", help="folder for report.json and the pictures (default ferkit-eval/...)")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
     ev.add_argument("--skip-bad", action="store_true")
+    ev.add_argument(
+        "--ferplus",
+        nargs="?",
+        const="shipped",
+        metavar="PATH",
+        help="label the split by FER+ majority vote (the FER+ benchmark): ferkit's copy of the votes, or a file/folder",
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     ca = sub.add_parser("calibrate", help="fit temperature scaling on the validation split, store it in the checkpoint")
@@ -52,6 +59,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         tta=args.tta,
         out_dir=out,
         skip_bad=args.skip_bad,
+        ferplus=args.ferplus,
     ).report
     if args.json:
         print_json(rep)

@@ -56,6 +56,8 @@ def add_config_flags(p: argparse.ArgumentParser, helps: dict[str, str]) -> None:
             )
         elif isinstance(default, dict):
             p.add_argument(flag, dest=f.name, type=json.loads, default=None, metavar="JSON", help=f"JSON: {described}")
+        elif f.name == "ferplus":  # `--ferplus` alone: the votes ferkit ships
+            p.add_argument(flag, dest=f.name, nargs="?", const="shipped", default=None, metavar="PATH", help=described)
         else:
             kind = type(default) if default is not None else str
             p.add_argument(flag, dest=f.name, type=kind, default=None, help=described)

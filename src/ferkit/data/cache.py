@@ -55,6 +55,7 @@ def load_cached(path: Path, *, image_size: int, skip_bad: bool, cache: bool, ope
                     classes=tuple(z["classes"].tolist()),
                     source=str(path),
                     skipped=tuple(z["skipped"].tolist()),
+                    votes=z["votes"] if "votes" in z.files else None,
                 )
         except (OSError, KeyError, ValueError) as exc:
             log.warning("ignoring unreadable cache %s: %s", file, exc)
@@ -70,6 +71,7 @@ def load_cached(path: Path, *, image_size: int, skip_bad: bool, cache: bool, ope
             names=data.names,
             classes=np.asarray(data.classes, dtype=str),
             skipped=np.asarray(data.skipped, dtype=str),
+            **({} if data.votes is None else {"votes": data.votes}),
         )
         os.replace(tmp, file)
     except OSError as exc:  # a read-only home is no reason to fail

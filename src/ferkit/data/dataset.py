@@ -37,6 +37,7 @@ class FERDataset:
     classes: tuple[str, ...] = CLASSES
     source: str = ""
     skipped: tuple[str, ...] = field(default=())  # one message per bad item skipped
+    votes: np.ndarray | None = None  # (N, 10) uint8 FER+ vote counts, where attached (ferkit.data.ferplus)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -47,7 +48,12 @@ class FERDataset:
 
     def _take(self, mask: np.ndarray) -> FERDataset:
         return replace(
-            self, images=self.images[mask], labels=self.labels[mask], splits=self.splits[mask], names=self.names[mask]
+            self,
+            images=self.images[mask],
+            labels=self.labels[mask],
+            splits=self.splits[mask],
+            names=self.names[mask],
+            votes=None if self.votes is None else self.votes[mask],
         )
 
     def split(self, name: str) -> FERDataset:
@@ -104,8 +110,16 @@ def load_dataset(
     drop_duplicates: str = "none",
     cache: bool = True,
     open_classes: bool = False,
+    ferplus: str | None = None,
+    label_mode: str = "majority",
+    ferplus_relabel: bool = True,
 ) -> FERDataset:
     """Load any supported dataset form, with splits completed and an optional class subset.
+
+    With ``ferplus`` (``"shipped"`` or a votes file or folder, see :mod:`ferkit.data.ferplus`), images are
+    labelled by their FER+ votes instead: eight classes with contempt (``classes`` picks fewer), the
+    training split by ``label_mode``, evaluation splits by majority vote. Without ``ferplus_relabel`` the
+    votes are only attached and the labels stay FER2013's (for training on both, ``ferplus_mix``).
 
     With ``open_classes``, folders that name no known expression become classes of their own (for
     fine-tuning on a user's label set) instead of errors.
@@ -123,6 +137,13 @@ def load_dataset(
     data = load_cached(path, image_size=image_size, skip_bad=skip_bad, cache=cache, open_classes=open_classes)
     if data.skipped:
         log.warning("%s: skipped %d bad item(s), first: %s", path, len(data.skipped), data.skipped[0])
+    if ferplus:
+        from .ferplus import attach_votes, relabel
+
+        data = attach_votes(data, ferplus)
+        if ferplus_relabel:
+            data = relabel(data, label_mode)
+            classes = data.classes if classes is None else classes
     data = complete_splits(data, val_fraction=val_fraction, seed=seed)
     if classes is None and open_classes:
         present = sorted(set(data.labels.tolist()))

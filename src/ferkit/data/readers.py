@@ -122,8 +122,8 @@ def _read_tree(
             _bad_item(f"{source}: {rel}: image is not inside a class folder", skip_bad, skipped)
             continue
         cls = canonical_class(parts[-2])
-        if cls is None and open_classes:
-            cls = parts[-2].strip().lower()
+        if cls not in CLASSES:  # FER+'s contempt too: FER2013 folders have seven; open_classes takes any
+            cls = parts[-2].strip().lower() if open_classes else None
         if cls is None:
             _bad_item(
                 f"{source}: unknown class folder {parts[-2]!r} (at {rel}); expected one of "
@@ -190,7 +190,7 @@ def _parse_csv_row(row: list[str], i_emo: int, i_pix: int, i_use: int | None) ->
         cls = FER2013_INT_LABELS[int(emo)]
     else:
         cls = canonical_class(emo)
-        if cls is None:
+        if cls not in CLASSES:  # FER2013's CSV has seven classes (FER+'s contempt comes with --ferplus)
             raise ValueError(f"unknown emotion {emo!r}")
     try:
         pixels = np.array(row[i_pix].split(), dtype=np.int64)

@@ -56,9 +56,11 @@ def evaluate_path(
     out_dir: str | os.PathLike | None = None,
     skip_bad: bool = False,
     device: str = "cpu",
+    ferplus: str | None = None,
 ) -> Evaluation:
     """Load a checkpoint (or several, comma-separated: an ensemble) and a dataset, evaluate one split, and
-    write the report files to ``out_dir``. A shipped preset is its base model on the preset's classes."""
+    write the report files to ``out_dir``. A shipped preset is its base model on the preset's classes. With
+    ``ferplus``, the split is labelled by FER+'s majority vote (the FER+ benchmark), on the model's classes."""
     found = preset(weights)
     if found is not None:
         if classes:  # a subset of the preset's classes, or an error naming the others
@@ -66,7 +68,11 @@ def evaluate_path(
         weights, classes = found["weights"], classes or ",".join(found["classes"])
     ckpts = [load_checkpoint(w, device=device) for w in split_weights(weights)]
     data = load_dataset(
-        data_path, classes=classes or ckpts[0].classes, image_size=ckpts[0].preprocess.image_size, skip_bad=skip_bad
+        data_path,
+        classes=classes or ckpts[0].classes,
+        image_size=ckpts[0].preprocess.image_size,
+        skip_bad=skip_bad,
+        ferplus=ferplus,
     )
     if not data.has_split(split):
         raise ValueError(f"{data_path}: has no {split!r} split (it has {', '.join(sorted(set(data.splits)))})")

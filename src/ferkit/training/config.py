@@ -12,6 +12,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..labels import LABEL_MODES
+
 #: The names of :data:`ferkit.transforms.augment.AUGMENT_PRESETS` (a test keeps them in step).
 AUGMENT_NAMES = ("none", "light", "default", "strong")
 #: Where distillation teachers run (``ferkit.training.distill.Teacher``): ``auto`` is ONNX Runtime on the
@@ -48,6 +50,9 @@ class TrainConfig:
     val_fraction: float = 0.1  # share of train held out when the data has no validation split
     drop_duplicates: str = "none"  # none | cross-split | all
     skip_bad: bool = False  # skip (and count) unreadable images instead of stopping at the first
+    ferplus: str | None = None  # label by FER+ votes: "shipped" (ferkit's copy, or a pack's), or a votes file/folder
+    label_mode: str = "majority"  # FER+ training labels: majority | probability | crossentropy
+    ferplus_mix: float = 0.0  # > 0: keep FER2013's labels; each Training target mixes in this share of its FER+ votes
     max_train: int = 0  # a stratified slice of train for quick runs; 0 = all
     max_val: int = 0  # a stratified slice of validation for quick runs; 0 = all
     device: str = "auto"  # auto | cpu | cuda | cuda:N
@@ -82,11 +87,10 @@ class TrainConfig:
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> TrainConfig:
-        """Read a ``.toml`` or ``.json`` config; ``overrides`` (e.g. from the CLI) win."""
+        """Read a ``.toml`` or ``.json`` config; ``overrides`` (e.g. from the CLI) win. A recipe may name
+        another it ``extends`` (a path relative to itself) and state only what differs from it."""
         path = Path(path)
-        text = path.read_text()
-        raw = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-        raw = raw.get("train", raw)
+        raw = _read_recipe(path)
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(raw) - known
         if unknown:
@@ -104,6 +108,9 @@ class TrainConfig:
             skip_bad=self.skip_bad,
             drop_duplicates=self.drop_duplicates,
             open_classes=self.open_classes,
+            ferplus=self.ferplus,
+            label_mode=self.label_mode,
+            ferplus_relabel=not self.ferplus_mix,
         )
 
     def validate(self) -> None:
@@ -115,6 +122,7 @@ class TrainConfig:
             "augment": AUGMENT_NAMES,
             "weights_dtype": ("float32", "float16", "bfloat16"),
             "teacher_runtime": TEACHER_RUNTIMES,
+            "label_mode": LABEL_MODES,
         }
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
@@ -127,5 +135,21 @@ class TrainConfig:
             raise ValueError("save_every must be >= 1 and time_budget_s >= 0")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1) (0 = off), not {self.ema_decay}")
+        if not 0 <= self.ferplus_mix <= 1 or (self.ferplus_mix and not self.ferplus):
+            raise ValueError("ferplus_mix must be in [0, 1] and needs FER+ votes (--ferplus)")
         if not 0 <= self.distill_alpha <= 1 or self.distill_temperature <= 0:
             raise ValueError("distill_alpha must be in [0, 1] and distill_temperature > 0")
+
+
+def _read_recipe(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """A recipe's keys merged over those of the recipe it ``extends`` (recursively; a cycle is an error)."""
+    if path.resolve() in seen:
+        raise ValueError(f"{path}: recipes extend each other in a cycle")
+    text = path.read_text()
+    top = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    base = top.pop("extends", None)  # at the top or inside [train]
+    raw = dict(top.get("train", top))
+    base = raw.pop("extends", base)
+    if base is None:
+        return raw
+    return {**_read_recipe(path.parent / base, (*seen, path.resolve())), **raw}

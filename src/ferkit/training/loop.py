@@ -33,6 +33,7 @@ from ..evaluation.plots import training_curves
 from ..models.checkpoint import save_checkpoint
 from ..models.registry import count_parameters
 from ..probs import softmax
+from ..transforms.augment import host_to
 from .config import TrainConfig
 from .distill import distillation_loss
 from .schedule import lr_at
@@ -114,15 +115,29 @@ def _epoch_order(run: Run, gen: torch.Generator) -> torch.Tensor:
     )
 
 
+def _batch_targets(run: Run, idx: torch.Tensor, y: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """What the batch is scored against: class indices, or FER+'s vote distributions (``crossentropy``),
+    or one label per image drawn from them (``probability``), the draw seeded like everything else; or
+    FER2013's labels mixed with the votes (``ferplus_mix``)."""
+    if run.train_t is None:
+        return y
+    dist = run.train_t[idx]
+    if run.cfg.label_mode != "probability" or run.cfg.ferplus_mix:
+        return dist
+    u = host_to(torch.rand(len(idx), 1, generator=gen), dist.device)
+    return (dist.cumsum(1) < u).sum(1).clamp_(max=dist.shape[1] - 1)
+
+
 def _batch_loss(
     run: Run, x: torch.Tensor, y: torch.Tensor, gen: torch.Generator, mix_rng: np.random.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The loss of one (augmented, possibly mixed) batch: labels, mixup partner, teacher."""
+    """The loss of one (augmented, possibly mixed) batch against ``y`` (class indices or distributions):
+    labels, mixup partner, teacher."""
     cfg = run.cfg
     lam, perm = 1.0, None
     if cfg.mixup > 0:
         lam = float(mix_rng.beta(cfg.mixup, cfg.mixup))
-        perm = torch.randperm(len(x), generator=gen).to(run.device)
+        perm = host_to(torch.randperm(len(x), generator=gen), run.device)
         x = lam * x + (1 - lam) * x[perm]
     amp = torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=cfg.amp and run.device.type == "cuda")
     with amp:
@@ -165,7 +180,8 @@ def _train_epoch(run: Run, epoch: int, bar) -> dict:
             x = x.contiguous(memory_format=torch.channels_last)
         for g in run.opt.param_groups:
             g["lr"] = lr_at(run.cfg, schedule_step, total_steps, run.steps_per_epoch, run.info["plateau_factor"])
-        loss, logits = _batch_loss(run, x, y, gen, np.random.default_rng(epoch_seed * 7919 + step))
+        target = _batch_targets(run, idx, y, gen)
+        loss, logits = _batch_loss(run, x, target, gen, np.random.default_rng(epoch_seed * 7919 + step))
         run.opt.zero_grad(set_to_none=True)
         loss.backward()
         run.opt.step()
@@ -188,13 +204,16 @@ def _train_epoch(run: Run, epoch: int, bar) -> dict:
 
 
 def _schedule_step(run: Run, epoch: int, step: int, total_steps: int, epoch_t0: float) -> int:
-    """Where the learning-rate schedule stands: the step count, or with a time budget the fraction of
-    the budget spent (warm-up then lasts ``warmup_epochs / epochs`` of the budget)."""
+    """Where the learning-rate schedule stands: the step count, or with a time budget whichever is further
+    on, the steps or the fraction of the budget spent. The budget is a cap: a run that reaches its last
+    epoch first finishes its schedule as it would without one (warm-up lasts ``warmup_epochs / epochs`` of
+    whichever ends it)."""
+    steps = epoch * run.steps_per_epoch + step
     budget = run.cfg.time_budget_s
     if not budget:
-        return epoch * run.steps_per_epoch + step
+        return steps
     spent = run.info["train_seconds"] + time.time() - epoch_t0
-    return min(total_steps, int(total_steps * spent / budget))
+    return max(steps, min(total_steps, int(total_steps * spent / budget)))
 
 
 # --------------------------------------------------------------------------- validation, selection, checkpoints

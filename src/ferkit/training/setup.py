@@ -41,6 +41,7 @@ class Run:
     val_set: FERDataset
     train_x: torch.Tensor  # uint8 images: on the GPU for a CUDA run (resident), else host memory
     train_y: torch.Tensor
+    train_t: torch.Tensor | None  # FER+ soft targets (N, classes) for the probability/crossentropy label modes
     preprocess: Preprocess
     augment: Augment | None
     model: torch.nn.Module
@@ -98,6 +99,8 @@ def setup_run(cfg: TrainConfig, resume: bool) -> Run:
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     rank, world, device = distributed_setup(resolve_device(cfg.device))
+    if device.type == "cuda":  # fixed batch shapes: let cuDNN time its convolution algorithms once
+        torch.backends.cudnn.benchmark = True
     if world > 1 and cfg.time_budget_s:
         # Each rank would read its own clock and could stop at a different step, leaving the others
         # waiting in an all-reduce forever.
@@ -111,11 +114,7 @@ def setup_run(cfg: TrainConfig, resume: bool) -> Run:
         init_from(model, cfg.init_from, classes, cfg.freeze_backbone)
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    # On a GPU the whole uint8 training set (62 MB for FER2013) lives in device memory, so a batch is an
-    # index into it rather than a copy from the host; on a CPU the same tensors stay where they are.
-    train_x, train_y = torch.from_numpy(train_set.images), torch.from_numpy(train_set.labels)
-    if device.type == "cuda":
-        train_x, train_y = train_x.to(device), train_y.to(device)
+    train_x, train_y, train_t = _train_tensors(cfg, train_set, device)
     weights = class_weights(train_set.labels, len(classes), cfg.class_weighting)
     sample_p = None
     if cfg.sampler == "balanced":
@@ -132,6 +131,7 @@ def setup_run(cfg: TrainConfig, resume: bool) -> Run:
         val_set=val_set,
         train_x=train_x,
         train_y=train_y,
+        train_t=train_t,
         preprocess=preprocess,
         augment=AUGMENT_PRESETS[cfg.augment],
         model=model,
@@ -149,6 +149,30 @@ def setup_run(cfg: TrainConfig, resume: bool) -> Run:
     )
     _start_or_resume(run, resume)
     return run
+
+
+def _train_tensors(
+    cfg: TrainConfig, train_set: FERDataset, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Images, labels and soft targets of the training split. On a GPU the whole uint8 training set (62 MB
+    for FER2013) lives in device memory, so a batch is an index into it rather than a copy from the host;
+    on a CPU the same tensors stay where they are."""
+    x, y, t = torch.from_numpy(train_set.images), torch.from_numpy(train_set.labels), _soft_targets(cfg, train_set)
+    if device.type == "cuda":
+        x, y, t = x.to(device), y.to(device), (t.to(device) if t is not None else None)
+    return x, y, t
+
+
+def _soft_targets(cfg: TrainConfig, train_set: FERDataset) -> torch.Tensor | None:
+    """The per-image target distributions FER+'s probability and crossentropy schemes train on, or
+    FER2013's labels mixed with the FER+ votes (``ferplus_mix``)."""
+    if not cfg.ferplus or (cfg.label_mode == "majority" and not cfg.ferplus_mix):
+        return None
+    from ..data.ferplus import class_targets, mixed_targets
+
+    if cfg.ferplus_mix:
+        return torch.from_numpy(mixed_targets(train_set, cfg.ferplus_mix))
+    return torch.from_numpy(class_targets(train_set, cfg.label_mode))
 
 
 def _make_teacher(

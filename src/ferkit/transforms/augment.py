@@ -28,9 +28,14 @@ class Augment:
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         b, dev = x.shape[0], x.device
+        # Every random number of the batch comes from the CPU generator in one draw and one copy: the same
+        # numbers in the same order as drawing each as it is needed (the CPU generator's stream is
+        # sequential), but on a GPU one non-blocking copy instead of a dozen copies that each wait for it.
+        draws = 4 + self.flip + 2 * (self.contrast > 0) + 5 * (self.erase_p > 0)
+        pool = iter(host_to(torch.rand(draws * b, generator=generator), dev).view(draws, b))
 
         def rand(*shape: int) -> torch.Tensor:
-            return torch.rand(*shape, generator=generator, device="cpu").to(dev)
+            return next(pool).view(*shape)
 
         angle = (rand(b) * 2 - 1) * math.radians(self.rotate_deg)
         scale = 1 + (rand(b) * 2 - 1) * self.scale
@@ -52,6 +57,14 @@ class Augment:
         if self.erase_p > 0:
             x = random_erase(x, self.erase_p, self.erase_area, rand)
         return x
+
+
+def host_to(t: torch.Tensor, device: torch.device | str) -> torch.Tensor:
+    """A CPU tensor on ``device``; to a GPU through pinned memory without waiting, so drawing random
+    numbers on the CPU never stalls the GPU's queue of work."""
+    if torch.device(device).type != "cuda":
+        return t.to(device)
+    return t.pin_memory().to(device, non_blocking=True)
 
 
 def random_erase(x: torch.Tensor, p: float, area: tuple[float, float], rand) -> torch.Tensor:
