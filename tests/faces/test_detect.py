@@ -63,3 +63,14 @@ def test_one_detector_serves_several_threads(hopper):
     with ThreadPoolExecutor(4) as pool:
         boxes = list(pool.map(lambda _: det.detect(gray, hopper)[0].box, range(16)))
     assert len(set(boxes)) == 1
+
+
+@pytest.mark.parametrize("name", ["yunet", "haar"])
+@pytest.mark.parametrize("shape", [(1, 2560), (2561, 1), (2, 5200), (7, 3000), (1, 100_000), (1, 1)])
+def test_strips_too_thin_for_a_face_find_none(name, shape):
+    """A side that down-scaling would round to 0 pixels once crashed OpenCV's resize; such a strip holds no
+    face, and a strip just wide enough to search is searched without error."""
+    gray = np.full(shape, 128, np.uint8)
+    assert make_detector(name).detect(gray, np.dstack([gray] * 3)) == []
+    wider = np.full((max(8, shape[0]), min(shape[1], 6000)), 128, np.uint8)
+    assert make_detector(name).detect(wider) == []

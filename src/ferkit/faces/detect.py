@@ -21,6 +21,15 @@ from .yunet import YuNetRuntime
 
 #: The YuNet file used by default (chosen on faces-bench: docs/benchmarks.md).
 YUNET_DEFAULT = "yunet_s.onnx"
+#: Images narrower or shorter than this hold no face a detector can find (a 1×2560 strip, say): they are
+#: not searched, so no down-scaled copy can round a side to zero.
+MIN_SEARCH_SIDE = 8
+
+
+def shrink(img: np.ndarray, scale: float) -> np.ndarray:
+    """``img`` scaled by ``scale`` (< 1) with area averaging; no side below one pixel."""
+    h, w = img.shape[:2]
+    return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
 @dataclass(frozen=True)
@@ -70,13 +79,12 @@ class HaarDetector:
         """Faces in ``gray``; ``size_range`` (min, max face side in pixels) narrows the search, as when
         looking again near a face tracked in the previous frame."""
         h, w = gray.shape[:2]
+        if min(h, w) < MIN_SEARCH_SIDE:
+            return []
         scale = min(1.0, self.max_side / max(h, w))
         if size_range is not None:
             scale = min(1.0, 40.0 / max(1, size_range[0]))  # the smallest face searched is ~40 px
-        small = (
-            cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else gray
-        )
-        small = cv2.equalizeHist(small)
+        small = cv2.equalizeHist(shrink(gray, scale) if scale < 1 else gray)
         if size_range is None:
             side, biggest = max(20, int(self.min_face * min(small.shape[:2]))), (0, 0)
         else:
@@ -173,9 +181,11 @@ class YuNetDetector:
     def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None) -> list[Detection]:
         img = rgb if rgb is not None else gray
         h, w = img.shape[:2]
+        if min(h, w) < MIN_SEARCH_SIDE:
+            return []
         scale = min(1.0, self.max_side / max(h, w))
         if scale < 1:  # shrink first: a 25-megapixel photo is never copied at full size
-            img = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+            img = shrink(img, scale)
         if img.ndim == 2:
             img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
         out = []

@@ -137,10 +137,7 @@ def predict_paths(
             yield from flush()
             yield _run_video(recognizer, path, annotate_dir, sample_fps, smoothing)
             continue
-        try:
-            item = recognizer.locate(path, keep_image=annotate_dir is not None)
-        except (ImageError, OSError) as exc:
-            item = Located(error_result(str(path), exc), [], [])
+        item = recognizer.locate_or_error(path, name=str(path), keep_image=annotate_dir is not None)
         pending.append(item)
         held += item.image.size if item.image is not None else 0
         if len(pending) >= chunk or held > HELD_PIXELS:

@@ -8,6 +8,7 @@ predict`` on folders (:mod:`~ferkit.inference.batch`, with :meth:`~Recognizer.lo
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from ..faces.detect import Detection, Detector, WholeImage, make_detector
 from ..labels import parse_classes
 from .backends import Classifier, Ensemble, Subset, load_classifier
 from .results import Face, ImageResult, VideoResult, make_face
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -171,11 +174,22 @@ class Recognizer:
         located = []
         for i, image in enumerate(images):
             name = names[i] if names is not None else None
-            try:
-                located.append(self.locate(image, name=name))
-            except ImageError as exc:
-                located.append(Located(error_result(name or _label(image), exc), [], []))
+            located.append(self.locate_or_error(image, name=name))
         return self.classify(located)
+
+    def locate_or_error(self, source: Any, *, name: str | None = None, keep_image: bool = False) -> Located:
+        """:meth:`locate`, or for an input that fails, an error result naming it, so that one input never
+        costs a batch the others: bad input (:class:`ImageError`, unreadable files) says what is wrong with
+        it; anything else is logged with its traceback and reported as a failure of ferkit, not the input."""
+        label = name or _label(source)
+        try:
+            return self.locate(source, name=name, keep_image=keep_image)
+        except (ImageError, OSError) as exc:
+            return Located(error_result(label, exc), [], [])
+        except Exception as exc:  # noqa: BLE001 - a bug must not take the rest of the batch with it
+            log.exception("%s: failed", label)
+            reason = RuntimeError(f"could not be processed ({type(exc).__name__}: {str(exc).splitlines()[0]})")
+            return Located(error_result(label, reason), [], [])
 
     def predict_video(self, path: str | os.PathLike, **kwargs: Any) -> VideoResult:
         """Tracked faces per sampled frame of a video file (see :func:`ferkit.inference.video.process_video`)."""
