@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .checks import FRACTION_OPEN, NON_NEGATIVE_INT, output_file
 from .output import console, print_json
 
 
@@ -12,17 +13,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep = data.add_parser("report", help="images per class and split, duplicates, blanks, sample grid")
     rep.add_argument("data", help="FER2013 .csv, .zip or folder")
     rep.add_argument("--json", action="store_true", help="print the report as JSON")
-    rep.add_argument("--grid", metavar="PNG", help="write a picture of samples per class")
+    rep.add_argument("--grid", metavar="PNG", type=output_file, help="write a picture of samples per class")
     rep.add_argument("--classes", help="comma-separated subset, e.g. happy,sad,neutral")
     rep.add_argument("--skip-bad", action="store_true", help="skip and count bad rows/images instead of failing")
-    rep.add_argument("--val-fraction", type=float, default=0.1)
-    rep.add_argument("--seed", type=int, default=0)
+    rep.add_argument("--val-fraction", type=FRACTION_OPEN, default=0.1)
+    rep.add_argument("--seed", type=NON_NEGATIVE_INT, default=0)
     rep.set_defaults(func=cmd_data_report)
     pack = data.add_parser(
         "pack", help="write splits of a dataset, decoded, to one small .npz.xz file (for a GPU machine)"
     )
     pack.add_argument("data", help="FER2013 .csv, .zip or folder")
-    pack.add_argument("--out", required=True, help="the pack to write, NAME.npz.xz")
+    pack.add_argument("--out", required=True, type=output_file, help="the pack to write, NAME.npz.xz")
     pack.add_argument("--splits", default="train,val", help="comma-separated splits to keep (default: train,val)")
     pack.add_argument("--drop-duplicates", default="all", choices=("none", "cross-split", "all"))
     pack.add_argument("--classes", help="comma-separated subset, e.g. happy,sad,neutral")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..extras import require_torch
+from .checks import output_dir
 from .output import console, print_json
 
 
@@ -20,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--split", default="test", choices=("train", "val", "test"))
     ev.add_argument("--classes", help="evaluate on a subset of the model's classes")
     ev.add_argument("--tta", action="store_true", help="average 10 flipped/shifted views")
-    ev.add_argument("--out", help="folder for report.json and the pictures (default ferkit-eval/...)")
+    ev.add_argument("--out", type=output_dir, help="folder for report.json and the pictures (default ferkit-eval/...)")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
     ev.add_argument("--skip-bad", action="store_true")
     ev.add_argument(

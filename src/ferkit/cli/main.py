@@ -7,11 +7,12 @@ import logging
 import sys
 
 from . import data, evaluate, predict, serve, tools, train
+from .checks import Parser
 from .output import err_console, plain
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ferkit", description="Facial expression recognition: train, evaluate, predict.")
+    p = Parser(prog="ferkit", description="Facial expression recognition: train, evaluate, predict.")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command", required=True)
     for module in (data, train, evaluate, predict, serve, tools):
@@ -30,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except (DataError, CheckpointError, MissingExtra, ValueError, FileNotFoundError, FileExistsError) as exc:
         err_console.print(f"[red]ferkit: error:[/] {plain(exc)}", highlight=False, soft_wrap=True)
+        return 2
+    except OSError as exc:  # a file the OS refused: name it and say why, in one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        err_console.print(f"[red]ferkit: error:[/] {plain(where + (exc.strerror or str(exc)))}", highlight=False)
         return 2
     except KeyboardInterrupt:
         err_console.print("ferkit: interrupted")

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from .checks import COUNT, NON_NEGATIVE_INT, POSITIVE, PROBABILITY, number, output_dir, output_file
 from .output import console, err_console, plain, progress
 
 #: The names of ferkit.faces.detect.DETECTOR_INFO (a test keeps them in step; importing it here would
@@ -35,12 +36,17 @@ def add_recognizer_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", default="onnx", choices=("onnx", "torch"), help="classifier runtime")
     p.add_argument(
         "--uncertain-below",
-        type=float,
+        type=PROBABILITY,
         default=0.0,
         metavar="P",
         help="mark faces whose top probability is below P as uncertain",
     )
-    p.add_argument("--smoothing", type=float, default=0.6, help="video: weight of the past in the probability EMA")
+    p.add_argument(
+        "--smoothing",
+        type=number(float, 0.0, 1.0, hi_open=True),
+        default=0.6,
+        help="video: weight of the past in the probability EMA, in [0, 1)",
+    )
 
 
 def recognizer_options(args: argparse.Namespace) -> dict:
@@ -59,19 +65,30 @@ def recognizer_options(args: argparse.Namespace) -> dict:
 def register(sub: argparse._SubParsersAction) -> None:
     pr = sub.add_parser("predict", help="faces and expressions in images, folders and videos")
     pr.add_argument("paths", nargs="+", help="image files, video files or folders (searched recursively)")
-    pr.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write results as JSON (stdout if no FILE)")
-    pr.add_argument("--jsonl", metavar="FILE", help="stream one JSON line per input (constant memory; --resume)")
-    pr.add_argument("--csv", metavar="FILE", help="stream one row per face")
+    pr.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="FILE",
+        type=output_file,
+        help="write results as JSON (stdout if no FILE)",
+    )
+    pr.add_argument(
+        "--jsonl", metavar="FILE", type=output_file, help="stream one JSON line per input (constant memory; --resume)"
+    )
+    pr.add_argument("--csv", metavar="FILE", type=output_file, help="stream one row per face")
     pr.add_argument("--resume", action="store_true", help="skip inputs already in --jsonl FILE and append")
     pr.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster (ADDRESS, 'auto', or 'local')")
-    pr.add_argument("--annotate", metavar="DIR", help="write annotated images/videos and timelines here")
-    pr.add_argument("--sample-fps", type=float, help="video: analyse this many frames per second (default all)")
+    pr.add_argument(
+        "--annotate", metavar="DIR", type=output_dir, help="write annotated images/videos and timelines here"
+    )
+    pr.add_argument("--sample-fps", type=POSITIVE, help="video: analyse this many frames per second (default all)")
     add_recognizer_flags(pr)
     pr.set_defaults(func=cmd_predict)
 
     wc = sub.add_parser("webcam", help="live expressions from a camera (JSON lines; a window where possible)")
-    wc.add_argument("--camera", type=int, default=0)
-    wc.add_argument("--max-frames", type=int)
+    wc.add_argument("--camera", type=NON_NEGATIVE_INT, default=0)
+    wc.add_argument("--max-frames", type=COUNT)
     wc.add_argument("--no-window", action="store_true")
     add_recognizer_flags(wc)
     wc.set_defaults(func=cmd_webcam)

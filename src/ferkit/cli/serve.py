@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 
+from .checks import COUNT, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, number
 from .predict import ALIGNS, DETECTORS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     sv = sub.add_parser("serve", help="REST service and web page (http://HOST:PORT/)")
     sv.add_argument("--host", default="127.0.0.1")
-    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--port", type=number(int, 0, 65535), default=8000)
     sv.add_argument(
         "--model",
         default="default",
@@ -30,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     sv.add_argument(
         "--rate-limit",
-        type=float,
+        type=NON_NEGATIVE,
         default=0.0,
         metavar="PER_S",
         help="requests a second per client address (bursts of 20); 0 = no limit",
@@ -42,15 +43,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="ORIGIN",
         help="allow browser pages from ORIGIN to call the API (repeatable); none by default",
     )
-    sv.add_argument("--read-timeout", type=float, default=10.0, help="seconds a client may pause mid-body (408)")
-    sv.add_argument("--max-upload-mb", type=float, default=10.0, help="largest image in a request")
-    sv.add_argument("--max-body-mb", type=float, default=16.0, help="largest request body, counted as it streams")
-    sv.add_argument("--max-batch-mp", type=float, default=100.0, help="megapixels of all images in one batch")
-    sv.add_argument("--timeout", type=float, default=30.0, help="seconds per request before a 504")
-    sv.add_argument("--concurrency", type=int, default=2, help="inferences running at once (per worker)")
-    sv.add_argument("--queue", type=int, default=8, help="requests waiting beyond those; more get a 503 at once")
+    sv.add_argument("--read-timeout", type=POSITIVE, default=10.0, help="seconds a client may pause mid-body (408)")
+    sv.add_argument("--max-upload-mb", type=POSITIVE, default=10.0, help="largest image in a request")
+    sv.add_argument("--max-body-mb", type=POSITIVE, default=16.0, help="largest request body, counted as it streams")
+    sv.add_argument("--max-batch-mp", type=POSITIVE, default=100.0, help="megapixels of all images in one batch")
+    sv.add_argument("--timeout", type=POSITIVE, default=30.0, help="seconds per request before a 504")
+    sv.add_argument("--concurrency", type=COUNT, default=2, help="inferences running at once (per worker)")
     sv.add_argument(
-        "--workers", type=int, default=1, help="processes serving the port, for machines with more cores (README)"
+        "--queue", type=NON_NEGATIVE_INT, default=8, help="requests waiting beyond those; more get a 503 at once"
+    )
+    sv.add_argument(
+        "--workers", type=COUNT, default=1, help="processes serving the port, for machines with more cores (README)"
     )
     sv.set_defaults(func=cmd_serve)
 

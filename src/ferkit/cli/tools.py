@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..extras import has_torch, require_torch
+from .checks import output_file
 from .output import console, plain, print_json
 
 
@@ -13,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ex = sub.add_parser("export", help="export a checkpoint to ONNX and check it against PyTorch")
     ex.add_argument("--weights", default="default", help="a checkpoint, or several (an ensemble: one ONNX each)")
     ex.add_argument("--format", default="onnx", choices=("onnx",))
-    ex.add_argument("--out", help="output file (default NAME.onnx)")
+    ex.add_argument("--out", type=output_file, help="output file (default NAME.onnx)")
     ex.set_defaults(func=cmd_export)
 
     be = sub.add_parser("bench", help="measure inference speed on this machine")

@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 
 from ..extras import require_torch
-from ..training.config import TrainConfig
+from ..training.config import INF, RANGES, TrainConfig
+from .checks import COUNT, NON_NEGATIVE_INT, POSITIVE, number, output_dir
 from .output import console
 
 
@@ -23,19 +24,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     ft = sub.add_parser("finetune", help="adapt a trained model to your own labelled folders")
     ft.add_argument("--from", dest="source", default="default", help="shipped model name or checkpoint to start from")
     ft.add_argument("--data", required=True, help="your folders: train|val|test/<class>/ or just <class>/")
-    ft.add_argument("--out", required=True)
+    ft.add_argument("--out", required=True, type=output_dir)
     ft.add_argument("--classes", help="subset of your classes")
-    ft.add_argument("--epochs", type=int)
-    ft.add_argument("--lr", type=float, help="learning rate (default 0.01, a fifth of from-scratch)")
-    ft.add_argument("--batch-size", type=int)
-    ft.add_argument("--seed", type=int)
+    ft.add_argument("--epochs", type=COUNT)
+    ft.add_argument("--lr", type=POSITIVE, help="learning rate (default 0.01, a fifth of from-scratch)")
+    ft.add_argument("--batch-size", type=number(int, 2))
+    ft.add_argument("--seed", type=NON_NEGATIVE_INT)
     ft.add_argument("--freeze-backbone", action="store_true", help="train only the new classifier head")
     ft.add_argument("--no-compare", action="store_true", help="skip the from-scratch comparison run")
     ft.set_defaults(func=cmd_finetune)
 
     tu = sub.add_parser("tune", help="hyper-parameter search with Optuna (pruning on validation accuracy)")
     tu.add_argument("--config", help="base config; the search varies lr, weight decay, smoothing, augmentation, mixup")
-    tu.add_argument("--trials", type=int, default=20)
+    tu.add_argument("--trials", type=COUNT, default=20)
     tu.add_argument("--storage", help="Optuna database URL (default sqlite:///OUT/study.db)")
     tu.add_argument("--study", default="ferkit", help="study name (continue a study by naming it again)")
     add_config_flags(tu, helps)
@@ -58,6 +59,10 @@ def add_config_flags(p: argparse.ArgumentParser, helps: dict[str, str]) -> None:
             p.add_argument(flag, dest=f.name, type=json.loads, default=None, metavar="JSON", help=f"JSON: {described}")
         elif f.name == "ferplus":  # `--ferplus` alone: the votes ferkit ships
             p.add_argument(flag, dest=f.name, nargs="?", const="shipped", default=None, metavar="PATH", help=described)
+        elif f.name in RANGES:
+            lo, hi, lo_open, hi_open = RANGES[f.name]
+            kind = number(type(default), lo, None if hi == INF else hi, lo_open=lo_open, hi_open=hi_open)
+            p.add_argument(flag, dest=f.name, type=kind, default=None, help=described)
         else:
             kind = type(default) if default is not None else str
             p.add_argument(flag, dest=f.name, type=kind, default=None, help=described)

@@ -28,7 +28,7 @@ VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpe
 class ImageError(ValueError):
     """An image that cannot be used; the message names the input and the problem.
 
-    ``code`` is one of ``no_file``, ``empty_image``, ``too_large`` (bytes), ``too_many_pixels``,
+    ``code`` is one of ``no_file``, ``not_a_file``, ``empty_image``, ``too_large`` (bytes), ``too_many_pixels``,
     ``not_an_image``, ``bad_image``, ``bad_array``, ``bad_video``."""
 
     def __init__(self, message: str, code: str = "bad_image") -> None:
@@ -77,9 +77,19 @@ def load_image(
     raise TypeError(f"cannot read an image from {type(source).__name__}")
 
 
-def _decode_file(path: Path, max_pixels: int) -> np.ndarray:
-    if not path.is_file():
+def check_regular_file(path: Path) -> None:
+    """Raise :class:`ImageError` unless ``path`` is a regular file: missing, a folder and a FIFO or device
+    each get their own words (a FIFO would block a read forever)."""
+    if path.is_file():
+        return
+    if not path.exists():
         raise ImageError(f"{path}: no such file", "no_file")
+    kind = "a folder" if path.is_dir() else "not a regular file (a FIFO, socket or device)"
+    raise ImageError(f"{path}: is {kind}", "not_a_file")
+
+
+def _decode_file(path: Path, max_pixels: int) -> np.ndarray:
+    check_regular_file(path)
     if path.stat().st_size == 0:
         raise ImageError(f"{path}: empty file (0 bytes)", "empty_image")
     with open(path, "rb") as fh:
@@ -176,8 +186,7 @@ class Video:
         import cv2
 
         self.path = Path(path)
-        if not self.path.is_file():
-            raise ImageError(f"{path}: no such file", "no_file")
+        check_regular_file(self.path)
         self._cap = cv2.VideoCapture(str(path))
         if not self._cap.isOpened():
             raise ImageError(f"{path}: cannot open video (unsupported format or corrupt file)", "bad_video")

@@ -129,16 +129,47 @@ class TrainConfig:
                 raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {getattr(self, key)!r}")
         if not self.data:
             raise ValueError("no training data given (--data)")
-        if self.epochs < 1 or self.batch_size < 2:
-            raise ValueError("epochs must be >= 1 and batch_size >= 2")
-        if self.save_every < 1 or self.time_budget_s < 0:
-            raise ValueError("save_every must be >= 1 and time_budget_s >= 0")
-        if not 0 <= self.ema_decay < 1:
-            raise ValueError(f"ema_decay must be in [0, 1) (0 = off), not {self.ema_decay}")
-        if not 0 <= self.ferplus_mix <= 1 or (self.ferplus_mix and not self.ferplus):
+        for key, (lo, hi, lo_open, hi_open) in RANGES.items():
+            value = getattr(self, key)
+            if (value <= lo if lo_open else value < lo) or (value >= hi if hi_open else value > hi):
+                raise ValueError(f"{key} must be in {describe_range(key)}, not {value}")
+        if self.ferplus_mix and not self.ferplus:
             raise ValueError("ferplus_mix must be in [0, 1] and needs FER+ votes (--ferplus)")
-        if not 0 <= self.distill_alpha <= 1 or self.distill_temperature <= 0:
-            raise ValueError("distill_alpha must be in [0, 1] and distill_temperature > 0")
+
+
+#: The numeric fields' allowed values, ``(low, high, low excluded, high excluded)``: checked by
+#: :meth:`TrainConfig.validate` for recipe files, and by the CLI while it parses the flags.
+INF = float("inf")
+RANGES: dict[str, tuple[float, float, bool, bool]] = {
+    "image_size": (8, 512, False, False),
+    "epochs": (1, 100_000, False, False),
+    "batch_size": (2, 65_536, False, False),
+    "lr": (0, 10, True, False),
+    "momentum": (0, 1, False, True),
+    "weight_decay": (0, 1, False, False),
+    "warmup_epochs": (0, INF, False, True),
+    "label_smoothing": (0, 1, False, True),
+    "mixup": (0, 100, False, False),
+    "patience": (0, INF, False, True),
+    "seed": (0, 2**63 - 1, False, False),
+    "val_fraction": (0, 1, True, True),
+    "max_train": (0, INF, False, True),
+    "max_val": (0, INF, False, True),
+    "time_budget_s": (0, INF, False, True),
+    "save_every": (1, INF, False, True),
+    "ema_decay": (0, 1, False, True),
+    "threads": (0, 1024, False, False),
+    "distill_alpha": (0, 1, False, False),
+    "distill_temperature": (0, 100, True, False),
+    "ferplus_mix": (0, 1, False, False),
+}
+
+
+def describe_range(key: str) -> str:
+    """``[0, 1)`` and the like, for a field of :data:`RANGES`."""
+    lo, hi, lo_open, hi_open = RANGES[key]
+    fmt = lambda x: "inf" if x == INF else (str(int(x)) if float(x).is_integer() else str(x))  # noqa: E731
+    return f"{'(' if lo_open else '['}{fmt(lo)}, {fmt(hi)}{')' if hi_open else ']'}"
 
 
 def _read_recipe(path: Path, seen: tuple[Path, ...] = ()) -> dict:

@@ -15,7 +15,7 @@ import torch
 
 from ..data.cache import source_fingerprint
 from ..data.dataset import FERDataset, load_dataset, stratified_slice
-from ..models.registry import count_parameters, get_model
+from ..models.registry import check_trainable, count_parameters, get_model
 from ..transforms.augment import AUGMENT_PRESETS, Augment
 from ..transforms.preprocess import Preprocess
 from .config import TrainConfig
@@ -109,6 +109,9 @@ def setup_run(cfg: TrainConfig, resume: bool) -> Run:
     train_set, val_set = _load_splits(cfg)
     classes = train_set.classes
     preprocess = Preprocess(image_size=cfg.image_size)
+    check_trainable(
+        cfg.model, num_classes=len(classes), image_size=cfg.image_size, batch_size=cfg.batch_size, **cfg.model_args
+    )
     model = get_model(cfg.model, num_classes=len(classes), image_size=cfg.image_size, **cfg.model_args).to(device)
     if cfg.init_from:
         init_from(model, cfg.init_from, classes, cfg.freeze_backbone)

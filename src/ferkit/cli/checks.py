@@ -1,0 +1,104 @@
+"""Argument checks done while parsing, so that a bad flag costs one line and exit status 2 before anything
+loads: numbers in range, output files and folders that can be written. And the parser class whose errors
+are that one line."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import stat
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+
+class Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line (``ferkit predict: error: ...``), exit status 2; the
+    usage stays one ``--help`` away rather than printed above every mistake."""
+
+    def error(self, message: str):  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise SystemExit(2)
+
+
+def number(
+    kind: type = float,
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    lo_open: bool = False,
+    hi_open: bool = False,
+) -> Callable[[str], float | int]:
+    """An argparse ``type`` for a number in ``[lo, hi]`` (``lo_open``/``hi_open``: that end excluded)."""
+    left, right = ("(" if lo_open else "["), (")" if hi_open else "]")
+    span = f"{left}{'-inf' if lo is None else _fmt(lo)}, {'inf' if hi is None else _fmt(hi)}{right}"
+
+    def parse(text: str) -> float | int:
+        try:
+            value = kind(text)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+        below = lo is not None and (value <= lo if lo_open else value < lo)
+        above = hi is not None and (value >= hi if hi_open else value > hi)
+        if below or above:
+            raise argparse.ArgumentTypeError(f"must be in {span}, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def output_file(text: str) -> str:
+    """A file ferkit will write (``-`` is standard output): its folder must exist and it must not be a
+    folder or a special file (a FIFO, a device, something under /proc)."""
+    if text == "-":
+        return text
+    path = Path(text)
+    problem = _unwritable_file(path)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text}: {problem}")
+    return text
+
+
+def _unwritable_file(path: Path) -> str | None:
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        return f"cannot write here: {parent} is not an existing folder"
+    if not path.exists():
+        return None if os.access(parent, os.W_OK) else f"cannot write here: {parent} is not writable"
+    mode = path.stat().st_mode
+    if stat.S_ISDIR(mode):
+        return "is a folder; give a file name"
+    if not stat.S_ISREG(mode) or str(path.resolve()).startswith(("/proc/", "/sys/", "/dev/")):
+        return "is not a regular file (a FIFO, device or system file); give a file name"
+    if not os.access(path, os.W_OK):
+        return "exists and is not writable"
+    return None
+
+
+def output_dir(text: str) -> str:
+    """A folder ferkit will write into (made if missing): it must not be an existing file."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: exists and is not a folder; give a folder")
+    anchor = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+    if not anchor.is_dir() or not os.access(anchor, os.W_OK):
+        raise argparse.ArgumentTypeError(f"{text}: cannot create a folder under {anchor}")
+    return text
+
+
+# Common ranges, named once.
+PROBABILITY = number(float, 0.0, 1.0)
+FRACTION_OPEN = number(float, 0.0, 1.0, lo_open=True, hi_open=True)
+POSITIVE = number(float, 0.0, lo_open=True)
+NON_NEGATIVE = number(float, 0.0)
+COUNT = number(int, 1)
+NON_NEGATIVE_INT = number(int, 0)
