@@ -14,12 +14,12 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
-def page(live_server):
+def browser():
     if not CHROMIUM:
         pytest.skip("no Chromium installed (Debian: apt-get install chromium); browser test skipped")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed; browser test skipped")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
+        b = p.chromium.launch(
             executable_path=CHROMIUM,
             args=[
                 "--no-sandbox",
@@ -33,10 +33,31 @@ def page(live_server):
                 "--use-fake-ui-for-media-stream",
             ],
         )  # a synthetic camera
-        pg = browser.new_page(viewport={"width": 1200, "height": 900})
-        pg.goto(live_server + "/")
-        yield pg
-        browser.close()
+        yield b
+        b.close()
+
+
+def offline_page(browser, outside: list[str]):
+    """A page whose requests to any host but the loopback server are blocked and recorded in ``outside``."""
+    pg = browser.new_page(viewport={"width": 1200, "height": 900})
+
+    def route(r):
+        if r.request.url.startswith("http://127.0.0.1:"):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    pg.route("**/*", route)
+    return pg
+
+
+@pytest.fixture(scope="module")
+def page(browser, live_server):
+    pg = offline_page(browser, [])
+    pg.goto(live_server + "/")
+    yield pg
+    pg.close()
 
 
 def test_upload_draws_box_and_bars(page, tmp_path):
@@ -81,3 +102,49 @@ def test_webcam_streams_frames_to_the_service(page):
     assert page.eval_on_selector("#canvas", "c => [c.width, c.height]") == [640, 480]
     page.click("#webcam")
     page.wait_for_function("document.getElementById('status').textContent === 'Webcam stopped.'")
+
+
+def test_api_docs_work_offline_and_upload_a_file(browser, live_server):
+    """Swagger UI and ReDoc come from the service itself: with every outside host blocked both render, and
+    "Try it out" on /v1/predict offers a file upload."""
+    outside: list[str] = []
+    pg = offline_page(browser, outside)
+    pg.goto(live_server + "/docs")
+    pg.wait_for_selector("#operations-default-predict_v1_predict_post", timeout=30_000)
+    pg.click("#operations-default-predict_v1_predict_post .opblock-summary")
+    pg.click("text=Try it out")
+    pg.wait_for_selector("#operations-default-predict_v1_predict_post input[type=file]", timeout=10_000)
+    pg.goto(live_server + "/redoc")
+    pg.get_by_text("/v1/predict/batch").first.wait_for(state="attached", timeout=30_000)
+    assert outside == []
+    pg.close()
+
+
+@pytest.fixture(scope="module")
+def keyed_server():
+    import sys
+
+    from ..conftest import start_server
+
+    proc, url = start_server([sys.executable, "-m", "ferkit.cli", "serve", "--api-key", "s3cret"])
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_a_server_with_api_keys_serves_the_page_which_asks_for_the_key(browser, keyed_server):
+    pg = offline_page(browser, [])
+    response = pg.goto(keyed_server + "/")
+    assert response.status == 200 and "text/html" in response.headers["content-type"]
+    pg.wait_for_selector("#keybar:not([hidden])", timeout=10_000)
+    assert "needs an API key" in pg.locator("#status").inner_text()
+    pg.fill("#apikey", "wrong")
+    pg.click("#usekey")
+    pg.wait_for_function("document.getElementById('keymsg').className === 'error'", timeout=10_000)
+    assert "refused" in pg.locator("#keymsg").inner_text()
+    pg.fill("#apikey", "s3cret")
+    pg.click("#usekey")
+    pg.wait_for_selector("#keybar[hidden]", state="attached", timeout=10_000)
+    pg.set_input_files("#file", str(sample_photo()))
+    pg.wait_for_function("document.body.dataset.faces === '1'", timeout=30_000)
+    pg.close()

@@ -1,5 +1,6 @@
 """Who may call the service: optional API keys and a per-client rate limit, checked before a request's
-body is read. Liveness and readiness (``/healthz``, ``/readyz``) stay open so orchestrators can probe.
+body is read. Liveness and readiness (``/healthz``, ``/readyz``) stay open so orchestrators can probe, and
+the web page and the API's documentation stay open so a browser can load them (the page asks for the key).
 
 Keys are compared in constant time (:func:`hmac.compare_digest`) against every configured key. The rate
 limit is a token bucket per client address (``rate`` requests a second, bursts of ``burst``); buckets of
@@ -14,7 +15,9 @@ from dataclasses import dataclass, field
 
 from .errors import error_response
 
-OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+#: Paths anyone may fetch: probes, the web page (it asks for the key itself) and the API's documentation.
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"})
+OPEN_PREFIXES = ("/static-offline-docs/",)
 
 
 @dataclass
@@ -49,7 +52,8 @@ class AccessControl:
         self.app, self.keys, self.limiter = app, tuple(k.encode() for k in api_keys if k), rate_limiter
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope.get("path") in OPEN_PATHS:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])

@@ -34,7 +34,10 @@ def create_app(recognizer: Recognizer, limits: Limits = Limits()) -> FastAPI:
     """The ferkit HTTP app for one recognizer."""
     from .. import __version__
 
-    app = FastAPI(
+    from fastapi_offline import FastAPIOffline
+
+    # /docs and /redoc with Swagger UI's and ReDoc's files served by this app, not fetched from a CDN.
+    app = FastAPIOffline(
         title="ferkit",
         version=__version__,
         description="Facial expression recognition: every face with its box and expression probabilities.",
@@ -78,6 +81,10 @@ async def _observe(request: Request, call_next) -> JSONResponse:
         else:
             log.exception("unhandled error on %s", request.url.path)
             response = error_response(500, "internal", "internal error")
+    if request.url.path in ("/docs", "/redoc"):
+        # The documentation pages' files are served here; this keeps the pages from fetching anything else
+        # (ReDoc's bundle asks a CDN for its logo), so they work offline and tell no outside host.
+        response.headers["Content-Security-Policy"] = "img-src 'self' data:; font-src 'self' data:"
     dt = time.perf_counter() - t0
     path = getattr(request.scope.get("route"), "path", "unmatched")
     ctx.metrics.requests.labels(path, str(response.status_code)).inc()

@@ -20,9 +20,28 @@ from fastapi import APIRouter, Request
 
 from .context import ServiceContext
 from .errors import ApiError
-from .uploads import decode_upload, read_images
+from .uploads import ALLOWED_TYPES, decode_upload, read_images
 
 router = APIRouter()
+
+
+def _body(many: bool) -> dict:
+    """The request body as the OpenAPI schema shows it, so /docs's "Try it out" uploads a file: multipart
+    (``file``, or ``files`` for a batch), JSON with base64, or (one image) the raw image bytes."""
+    binary, b64 = {"type": "string", "format": "binary"}, {"type": "string", "format": "byte"}
+    if many:
+        form = {"files": {"type": "array", "items": binary, "description": "the photos"}}
+        json_body = {"images": {"type": "array", "items": b64, "description": "the image files, base64"}}
+    else:
+        form = {"file": {**binary, "description": "a photo (JPEG, PNG, WebP, BMP, TIFF, GIF)"}}
+        json_body = {"image": {**b64, "description": "the image file, base64"}}
+    content = {
+        "multipart/form-data": {"schema": {"type": "object", "required": list(form), "properties": form}},
+        "application/json": {"schema": {"type": "object", "required": list(json_body), "properties": json_body}},
+    }
+    if not many:
+        content.update({t: {"schema": binary} for t in sorted(ALLOWED_TYPES)})
+    return {"requestBody": {"required": True, "content": content}}
 
 
 def _locate_all(
@@ -82,7 +101,7 @@ async def _infer(
         raise ApiError(504, "timeout", f"inference did not finish within {ctx.limits.timeout_s:g} s") from None
 
 
-@router.post("/v1/predict")
+@router.post("/v1/predict", openapi_extra=_body(many=False))
 async def predict(request: Request) -> dict:
     """One image (multipart field ``file``, a raw image body, or JSON ``{"image": base64}``)."""
     ctx: ServiceContext = request.app.state.ctx
@@ -98,7 +117,7 @@ async def predict(request: Request) -> dict:
     }
 
 
-@router.post("/v1/predict/batch")
+@router.post("/v1/predict/batch", openapi_extra=_body(many=True))
 async def predict_batch(request: Request) -> dict:
     """Several images (multipart files, or JSON ``{"images": [base64, ...]}``); a bad image gets its own
     error entry and the others still run."""
