@@ -32,9 +32,9 @@ access_log = logging.getLogger("ferkit.access")
 
 def create_app(recognizer: Recognizer, limits: Limits = Limits()) -> FastAPI:
     """The ferkit HTTP app for one recognizer."""
-    from .. import __version__
-
     from fastapi_offline import FastAPIOffline
+
+    from .. import __version__
 
     # /docs and /redoc with Swagger UI's and ReDoc's files served by this app, not fetched from a CDN.
     app = FastAPIOffline(
