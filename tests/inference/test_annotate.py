@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
-from ferkit.inference.annotate import COLORS, draw_faces, plot_timeline, save_rgb
+import numpy as np
+import pytest
+
+from ferkit.inference.annotate import COLORS, _overlap, draw_faces, place_labels, plot_timeline, save_rgb
 from ferkit.inference.results import make_face
+
+FACES_BENCH = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "faces-bench" / "images"
 
 
 def test_box_drawn_in_the_label_colour(tmp_path):
@@ -26,3 +31,36 @@ def test_timeline_png(tmp_path):
     plot_timeline(rows, ("happy", "sad"), tmp_path / "t.png")
     plot_timeline([], ("happy", "sad"), tmp_path / "empty.png")
     assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "empty.png").stat().st_size > 0
+
+
+def test_labels_stay_inside_and_go_below_when_above_is_taken():
+    # A face touching the top edge: no room above, so its label goes below; x is clamped at the right edge.
+    spots = place_labels([(180, 0, 20, 20)], [(60, 12)], (100, 200))
+    assert spots == [(140, 20)]
+    # Two faces one above the other: the lower face's label would cover the upper face, so it goes below.
+    upper, lower = (50, 20, 40, 40), (50, 62, 40, 40)
+    spots = place_labels([upper, lower], [(40, 10), (40, 10)], (300, 300))
+    assert spots[0] == (50, 10) and spots[1] == (50, 102)
+    assert _overlap((*spots[1], 40, 10), upper) == 0
+
+
+@pytest.mark.skipif(not FACES_BENCH.is_dir(), reason="faces-bench not found in ../shared/datasets; skipped")
+def test_a_group_photo_gets_readable_labels():
+    """23 faces of a real family photo: every label inside the picture, none over another, at most one
+    touching another face; dots and lines are small on small faces."""
+    from ferkit.data.decode import load_image
+    from ferkit.inference.annotate import _style, _text_size
+
+    img = load_image(FACES_BENCH / "wider_val" / "20_Family_Group_Family_Group_20_33.jpg")
+    from ferkit.inference.pipeline import Recognizer
+
+    faces = Recognizer.from_pretrained().predict(img).faces
+    assert len(faces) >= 20
+    sizes = [_text_size(f"{f.label} {f.confidence:.0%}", *_style(f.box[2], img.shape[:2])[:2]) for f in faces]
+    rects = [(*spot, *size) for spot, size in zip(place_labels([f.box for f in faces], sizes, img.shape[:2]), sizes)]
+    h, w = img.shape[:2]
+    assert all(x >= 0 and y >= 0 and x + rw <= w and y + rh <= h for x, y, rw, rh in rects)
+    assert sum(_overlap(a, b) > 0 for i, a in enumerate(rects) for b in rects[i + 1 :]) == 0
+    assert sum(_overlap(r, f.box) > 0 for i, r in enumerate(rects) for j, f in enumerate(faces) if i != j) <= 1
+    assert _style(30, (768, 1024))[2] == 1 and _style(300, (768, 1024))[2] > 5  # keypoint dot radius
+    assert draw_faces(img, faces).shape == img.shape

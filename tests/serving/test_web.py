@@ -148,3 +148,25 @@ def test_a_server_with_api_keys_serves_the_page_which_asks_for_the_key(browser, 
     pg.set_input_files("#file", str(sample_photo()))
     pg.wait_for_function("document.body.dataset.faces === '1'", timeout=30_000)
     pg.close()
+
+
+def test_group_photo_labels_stay_inside_and_apart(page):
+    """The page's overlay places labels as annotated pictures do: inside the canvas, none over another."""
+    group = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "faces-bench" / "images"
+    photo = group / "wider_val" / "20_Family_Group_Family_Group_20_33.jpg"
+    if not photo.is_file():
+        pytest.skip("faces-bench not found in ../shared/datasets; skipped")
+    page.set_input_files("#file", str(photo))
+    page.wait_for_function("Number(document.body.dataset.faces) > 15", timeout=30_000)
+    rects = page.eval_on_selector_all("#results .face", "fs => fs.map(f => f.dataset.labelBox.split(',').map(Number))")
+    width, height = page.eval_on_selector("#canvas", "c => [c.width, c.height]")
+    assert all(x >= 0 and y >= 0 and x + w <= width + 1 and y + h <= height for x, y, w, h in rects)
+
+    def overlap(a, b):
+        dx = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+        dy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+        return max(0, dx) * max(0, dy)
+
+    assert sum(overlap(a, b) > 0 for i, a in enumerate(rects) for b in rects[i + 1 :]) <= 3  # of 250 pairs
+    shot = Path(os.environ.get("FERKIT_SCREENSHOT_DIR", "/tmp")) / "web-group.png"
+    page.locator("#canvas").screenshot(path=str(shot))

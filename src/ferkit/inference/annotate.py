@@ -23,23 +23,72 @@ COLORS = {  # RGB
 
 
 def draw_faces(rgb: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
-    """A copy of ``rgb`` with every face's box, label and keypoints drawn on it."""
+    """A copy of ``rgb`` with every face's box, label and keypoints drawn on it. Lines, text and dots are
+    sized to each face (a 30-px face in a crowd gets a small label and pin-prick dots), and each label is
+    kept inside the picture and placed where it hides no other face and no other label (:func:`place_labels`)."""
     out = np.ascontiguousarray(rgb.copy() if rgb.ndim == 3 else cv2.cvtColor(rgb, cv2.COLOR_GRAY2RGB))
-    thick = max(1, round(max(out.shape[:2]) / 400))
-    scale = max(0.4, max(out.shape[:2]) / 1000)
-    for f in faces:
+    texts = [f"{f.label} {f.confidence:.0%}" + (f" #{f.track_id}" if f.track_id is not None else "") for f in faces]
+    styles = [_style(f.box[2], out.shape[:2]) for f in faces]
+    sizes = [_text_size(t, scale, thick) for t, (scale, thick, _) in zip(texts, styles)]
+    spots = place_labels([f.box for f in faces], sizes, out.shape[:2])
+    for f, text, (scale, thick, dot), (tw, th), (lx, ly) in zip(faces, texts, styles, sizes, spots):
         x, y, w, h = f.box
         color = COLORS.get(f.label, (0, 200, 0))
-        cv2.rectangle(out, (x, y), (x + w, y + h), color, thick + 1)
-        text = f"{f.label} {f.confidence:.0%}" + (f" #{f.track_id}" if f.track_id is not None else "")
-        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
-        ty = y - 4 if y - th - base - 4 > 0 else y + h + th + 4
-        cv2.rectangle(out, (x, ty - th - base), (x + tw + 4, ty + base), color, -1)
-        cv2.putText(out, text, (x + 2, ty), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick, cv2.LINE_AA)
+        cv2.rectangle(out, (x, y), (x + w, y + h), color, thick)
+        cv2.rectangle(out, (lx, ly), (lx + tw, ly + th), color, -1)
+        pad = max(1, th // 6)
+        cv2.putText(
+            out, text, (lx + pad, ly + th - 2 * pad), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick, cv2.LINE_AA
+        )
         for px, py in f.keypoints or ():  # eyes, nose tip, mouth corners
-            cv2.circle(out, (round(px), round(py)), thick + 2, color, -1, cv2.LINE_AA)
-            cv2.circle(out, (round(px), round(py)), thick + 2, (0, 0, 0), 1, cv2.LINE_AA)
+            cv2.circle(out, (round(px), round(py)), dot, color, -1, cv2.LINE_AA)
     return out
+
+
+def _style(face_width: int, image_hw: tuple[int, int]) -> tuple[float, int, int]:
+    """Font scale, line thickness and keypoint radius for a face ``face_width`` pixels wide: in step with
+    the face, never so small it cannot be read, never larger than the picture calls for."""
+    cap = max(0.5, max(image_hw) / 900)
+    scale = float(np.clip(face_width / 160, 0.35, cap))
+    return scale, max(1, round(scale * 1.6)), max(1, round(face_width / 45))
+
+
+def _text_size(text: str, scale: float, thick: int) -> tuple[int, int]:
+    """The label's box: the text's width and height with a little padding."""
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+    pad = max(1, (th + base) // 6)
+    return tw + 2 * pad, th + base + 2 * pad
+
+
+def place_labels(
+    boxes: Sequence[tuple[int, int, int, int]], sizes: Sequence[tuple[int, int]], image_hw: tuple[int, int]
+) -> list[tuple[int, int]]:
+    """Top-left corners for each box's label (``sizes``: width, height): above the box, else below it (each
+    flush with the box's left edge, then its right edge), else inside its top edge — the first spot inside
+    the picture that covers no other face and no label placed before it (faces come largest first, so big
+    faces choose first); failing all, the spot that overlaps least. Labels always stay inside the picture."""
+    H, W = image_hw
+    placed: list[tuple[int, int, int, int]] = []
+    for i, ((x, y, w, h), (tw, th)) in enumerate(zip(boxes, sizes)):
+        left, right = (int(np.clip(v, 0, max(0, W - tw))) for v in (x, x + w - tw))
+        spots = [(left, y - th), (left, y + h), (right, y - th), (right, y + h), (left, y)]
+        avoid = [*placed, *(b for j, b in enumerate(boxes) if j != i)]
+        best = min(spots, key=lambda s: _label_cost((*s, tw, th), avoid, H))
+        placed.append((best[0], int(np.clip(best[1], 0, max(0, H - th))), tw, th))
+    return [(r[0], r[1]) for r in placed]
+
+
+def _label_cost(rect: tuple[int, int, int, int], avoid: list[tuple[int, int, int, int]], height: int) -> float:
+    """How bad a label spot is: leaving the picture above all, then pixels over other faces and labels."""
+    outside = rect[1] < 0 or rect[1] + rect[3] > height
+    return 1e9 * outside + sum(_overlap(rect, r) for r in avoid)
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+    """Pixels shared by two ``(x, y, w, h)`` rectangles."""
+    dx = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    dy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(0, dx) * max(0, dy)
 
 
 def save_rgb(path, rgb: np.ndarray) -> None:
