@@ -44,7 +44,9 @@ def test_batch_goes_on_past_bad_inputs_and_reports(photo_dir, bad_dir, hopper, t
     assert rows[0].startswith("path,kind,status,error,frame") and len(rows) > 16
     annotated = sorted(p.name for p in (tmp_path / "ann").iterdir())
     assert "photo_dir0__rgb.annotated.jpg" in " ".join(annotated) or any("rgb.annotated" in a for a in annotated)
-    assert any(a.endswith(".timeline.png") for a in annotated) and any(a.endswith(".annotated.mp4") for a in annotated)
+    assert any(a.endswith(".timeline.png") for a in annotated) and any(
+        a.endswith((".annotated.mp4", ".annotated.webm")) for a in annotated
+    )
 
 
 def test_single_bad_input_exits_nonzero_with_one_line(bad_dir):

@@ -26,9 +26,25 @@ def test_box_drawn_in_the_label_colour(tmp_path):
     assert tuple(draw_faces(img, [with_points])[100, 90]) == COLORS["happy"]  # a keypoint dot
 
 
-def test_timeline_png(tmp_path):
+def test_timeline_has_a_panel_per_lasting_face(tmp_path, monkeypatch):
+    import matplotlib.figure
+
     rows = [{"track_id": 1, "time_s": t / 10, "probs": {"happy": t / 10, "sad": 1 - t / 10}} for t in range(10)]
-    plot_timeline(rows, ("happy", "sad"), tmp_path / "t.png")
+    rows += [{"track_id": 2, "time_s": t / 10, "probs": {"happy": 0.2, "sad": 0.8}} for t in range(4, 9)]
+    rows += [{"track_id": 3, "time_s": 0.5, "probs": {"happy": 0.5, "sad": 0.5}}]  # a one-frame blip: not plotted
+    seen = {}
+    real_save = matplotlib.figure.Figure.savefig
+
+    def spy(fig, *a, **k):
+        seen["titles"] = [ax.get_title(loc="left") for ax in fig.axes]
+        seen["suptitle"] = fig._suptitle.get_text()
+        seen["legends"] = len(fig.legends) + sum(ax.get_legend() is not None for ax in fig.axes)
+        return real_save(fig, *a, **k)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
+    plot_timeline(rows, ("happy", "sad"), tmp_path / "t.png", title="clip.mp4")
+    assert seen["titles"] == ["face #1: 10 frames, 0-0.9 s", "face #2: 5 frames, 0.4-0.8 s"]
+    assert seen["suptitle"] == "clip.mp4: 2 of 3 tracked faces (seen in >= 3 frames)" and seen["legends"] == 1
     plot_timeline([], ("happy", "sad"), tmp_path / "empty.png")
     assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "empty.png").stat().st_size > 0
 

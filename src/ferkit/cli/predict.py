@@ -146,9 +146,10 @@ def _print_result(r) -> None:
         console.print(f"{plain(r.path)}: {plain(faces)}", highlight=False, soft_wrap=True)
     else:
         sm = r.summary
+        video = f"; annotated video {plain(r.annotated)} ({r.annotated_codec})" if r.annotated else ""
         console.print(
             f"{plain(r.path)}: {sm['faces']} faces in {sm['frames_sampled']} frames, {len(sm['tracks'])} "
-            f"tracks, mostly {sm['dominant']}",
+            f"tracks, mostly {sm['dominant']}{video}",
             highlight=False,
             soft_wrap=True,
         )

@@ -13,6 +13,7 @@ from .results import Face
 
 COLORS = {  # RGB
     "angry": (220, 40, 40),
+    "contempt": (0, 150, 150),
     "disgust": (120, 160, 30),
     "fear": (150, 60, 200),
     "happy": (250, 200, 0),
@@ -96,30 +97,50 @@ def save_rgb(path, rgb: np.ndarray) -> None:
         raise OSError(f"{path}: could not write the image")
 
 
-def plot_timeline(rows: list[dict], classes: tuple[str, ...], path: str | os.PathLike, title: str = "") -> None:
-    """Smoothed probability of each expression over time, for the longest-lived face."""
+def plot_timeline(
+    rows: list[dict],
+    classes: tuple[str, ...],
+    path: str | os.PathLike,
+    title: str = "",
+    min_frames: int = 3,
+    max_panels: int = 8,
+) -> None:
+    """Smoothed probability of each expression over time: one panel per tracked face seen in at least
+    ``min_frames`` sampled frames (the ``max_panels`` longest-lived; the title says how many of how many),
+    sharing the time axis, with one legend beside the panels rather than over the data."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(9, 3.5))
-    if rows:
-        counts: dict[int, int] = {}
-        for r in rows:
-            counts[r["track_id"]] = counts.get(r["track_id"], 0) + 1
-        main = max(counts, key=counts.get)
-        rs = [r for r in rows if r["track_id"] == main]
-        t = [r["time_s"] for r in rs]
+    tracks: dict[int, list[dict]] = {}
+    for r in rows:
+        tracks.setdefault(r["track_id"], []).append(r)
+    shown = sorted((t for t in tracks if len(tracks[t]) >= min_frames), key=lambda t: -len(tracks[t]))[:max_panels]
+    shown.sort(key=lambda t: tracks[t][0]["time_s"])  # in order of appearance
+    fig, axes = plt.subplots(max(1, len(shown)), 1, figsize=(9, 1.2 + 1.6 * max(1, len(shown))), sharex=True)
+    axes = np.atleast_1d(axes)
+    for ax, tid in zip(axes, shown):
+        rs = tracks[tid]
         for c in classes:
-            ax.plot(t, [r["probs"][c] for r in rs], label=c, color=np.array(COLORS.get(c, (0, 0, 0))) / 255)
-        ax.set_title(title or f"Expression over time (face #{main})")
-    else:
-        ax.set_title(title or "No faces found")
-    ax.set(xlabel="time (s)", ylabel="probability", ylim=(0, 1))
-    if rows:
-        ax.legend(loc="upper right", fontsize=7, ncol=4)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
+            ax.plot([r["time_s"] for r in rs], [r["probs"][c] for r in rs], label=c, color=_mpl_color(c))
+        ax.set(ylim=(0, 1), ylabel="p")
+        ax.set_title(
+            f"face #{tid}: {len(rs)} frames, {rs[0]['time_s']:g}-{rs[-1]['time_s']:g} s", fontsize=9, loc="left"
+        )
+        ax.grid(alpha=0.3)
+    if not shown:
+        axes[0].text(0.5, 0.5, "no face seen in enough frames", ha="center", va="center", transform=axes[0].transAxes)
+        axes[0].set_yticks([])
+    axes[-1].set_xlabel("time (s)")
+    which = f"{len(shown)} of {len(tracks)} tracked faces (seen in >= {min_frames} frames)"
+    fig.suptitle(f"{title or 'Expression over time'}: {which}", fontsize=10)
+    if shown:
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="center right", fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0, 0.86 if shown else 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _mpl_color(cls: str) -> tuple[float, float, float]:
+    return tuple(v / 255 for v in COLORS.get(cls, (0, 0, 0)))

@@ -158,7 +158,7 @@ def _run_video(
     recognizer: Recognizer, path: Path, annotate_dir: Path | None, sample_fps: float | None, smoothing: float
 ) -> VideoResult:
     try:
-        ann = annotate_dir / _out_name(path, ".annotated.mp4") if annotate_dir else None
+        ann = annotate_dir / _out_name(path, ".annotated.mp4") if annotate_dir else None  # or .webm: the codec's
         res = recognizer.predict_video(path, sample_fps=sample_fps, smoothing=smoothing, annotate_to=ann)
         if annotate_dir:
             from .annotate import plot_timeline
@@ -169,7 +169,6 @@ def _run_video(
                 annotate_dir / _out_name(path, ".timeline.png"),
                 title=f"{path.name}: expression over time",
             )
-            res.annotated = str(ann)
         return res
     except (ImageError, OSError) as exc:
         err = error_result(str(path), exc)

@@ -142,6 +142,7 @@ class VideoResult:
     status: str = "ok"
     error: str | None = None
     annotated: str | None = None
+    annotated_codec: str | None = None  # e.g. "VP8 (WebM)": what this OpenCV build could write
 
     kind = "video"
 
@@ -151,11 +152,11 @@ class VideoResult:
             "kind": "video",
             "status": self.status,
             "error": self.error,
-            "rows": [f.to_dict() for f in self.frames],
+            "faces": [f.to_dict() for f in self.frames],  # one per face per sampled frame, as images' "faces"
             "summary": self.summary,
         }
         if self.annotated:
-            d["annotated"] = self.annotated
+            d["annotated"], d["annotated_codec"] = self.annotated, self.annotated_codec
         return d
 
     def to_pandas(self):
@@ -193,7 +194,7 @@ def face_rows(result: dict | Result) -> list[dict]:
     r = result if isinstance(result, dict) else result.to_dict()
     base = {"path": r["path"], "kind": r["kind"], "status": r["status"], "error": r["error"] or ""}
     rows = []
-    for f in (r.get("faces") if r["kind"] == "image" else r.get("rows")) or []:
+    for f in r.get("faces") or []:
         x, y, bw, bh = f["box"]
         kp = f.get("keypoints")
         rows.append(
