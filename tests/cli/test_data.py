@@ -19,6 +19,7 @@ def test_data_report_table_on_synthetic_data(synthetic_dir, capsys):
     assert main(["data", "report", str(synthetic_dir)]) == 0
     out = capsys.readouterr().out
     assert "350 images" in out and "imbalance (largest/smallest train class): 1.0x" in out
+    assert "within a split: train " in out and "{" not in out  # prose, not a Python dict
 
 
 def test_data_pack_writes_a_pack_that_reads_back(fer_slice_zip, tmp_path, capsys):

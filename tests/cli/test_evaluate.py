@@ -29,7 +29,7 @@ def test_evaluate_table_and_calibrate(tiny_ckpt, synthetic_dir, tmp_path, capsys
         == 0
     )
     out = capsys.readouterr().out
-    assert "with TTA" in out and "accuracy" in out and (tmp_path / "ev" / "confusion_matrix.png").exists()
+    assert "10-view TTA" in out and "accuracy" in out and (tmp_path / "ev" / "confusion_matrix.png").exists()
     ckpt = shutil.copy(tiny_ckpt, tmp_path / "t.safetensors")
     assert main(["calibrate", "--weights", str(ckpt), "--data", str(synthetic_dir)]) == 0
     assert "fitted on" in capsys.readouterr().out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -63,3 +64,28 @@ def test_brackets_in_messages_survive(tmp_path):
     odd = tmp_path / "[x]" / "a.jpg"
     proc = subprocess.run([sys.executable, "-m", "ferkit.cli", "predict", str(odd)], capture_output=True, text=True)
     assert proc.returncode == 1 and f"{odd}: no such file" in proc.stderr
+
+
+def test_bare_command_prints_help_and_version_is_there():
+    bare = subprocess.run([sys.executable, "-m", "ferkit.cli"], capture_output=True, text=True)
+    assert bare.returncode == 0 and "usage: ferkit" in bare.stdout and "predict" in bare.stdout and not bare.stderr
+    from ferkit import __version__
+
+    version = subprocess.run([sys.executable, "-m", "ferkit.cli", "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.strip() == f"ferkit {__version__}"
+
+
+def test_help_never_shows_an_empty_default():
+    text = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
+    assert "(default )" not in text and "(default none)" in text
+
+
+def test_models_table_fits_80_columns():
+    proc = subprocess.run(
+        [sys.executable, "-m", "ferkit.cli", "models"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    assert proc.returncode == 0 and max(len(line) for line in proc.stdout.splitlines()) <= 80
+    assert "…" not in proc.stdout  # nothing cut short

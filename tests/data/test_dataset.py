@@ -88,6 +88,14 @@ def test_stratified_slice_keeps_proportions(synthetic_dir):
     assert stratified_slice(train, 0, seed=0) is train
 
 
+def test_stratified_slice_gives_exactly_what_was_asked(fer_slice_zip):
+    """Rounding each class's share once gave 501 images for --max-val 500; now the remainders are shared out."""
+    val = load_dataset(fer_slice_zip).split("val")  # 30 per class: shares of 7 classes never divide evenly
+    for n in (10, 50, 101, 209):
+        part = stratified_slice(val, n, seed=0)
+        assert len(part) == n and set(part.labels.tolist()) == set(range(7))
+
+
 def test_missing_path_is_a_data_error(tmp_path):
     with pytest.raises(DataError, match="no such file"):
         load_dataset(tmp_path / "nope.zip")

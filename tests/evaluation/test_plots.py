@@ -20,3 +20,20 @@ def test_every_plot_writes_a_png(tmp_path):
     image_grid(faces, ["a", "b", "c"], tmp_path / "g.png", cols=2, colors=["green", "red", "green"])
     for name in ("c.png", "m.png", "g.png"):
         assert (tmp_path / name).read_bytes()[:8] == PNG
+
+
+def test_training_curves_tick_whole_epochs(tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    ticks = {}
+    real = matplotlib.figure.Figure.savefig
+
+    def spy(fig, *a, **k):
+        fig.canvas.draw()
+        ticks["x"] = [t for ax in fig.axes for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        return real(fig, *a, **k)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
+    history = [{"epoch": e, "train_loss": 1, "val_loss": 1, "train_acc": 0.5, "val_acc": 0.5} for e in (1, 2, 3)]
+    training_curves(history, tmp_path / "c.png")
+    assert ticks["x"] and all(float(t).is_integer() for t in ticks["x"])  # three epochs: no 1.5, 2.5 ticks

@@ -178,3 +178,20 @@ def test_gpu_run_settings_work_on_a_cpu(synthetic_dir, tmp_path, monkeypatch):
     ckpt = load_checkpoint(result.best_checkpoint)
     assert next(ckpt.model.parameters()).dtype == torch.float32  # loading casts back
     assert ckpt.meta["metrics"]["val_acc"] == result.best_val_acc > 0.5
+
+
+def test_a_run_without_a_terminal_says_where_it_stands(synthetic_dir, tmp_path, monkeypatch, caplog):
+    """No terminal, no progress bar: lines within each epoch instead; and what a run writes is readable
+    by others like the rest of its folder (safetensors alone made its files 0600)."""
+    import logging
+    import os
+    import stat
+
+    monkeypatch.setattr(loop, "NOTE_EVERY_S", 0.0)
+    with caplog.at_level(logging.INFO, logger="ferkit.training.loop"):
+        result = train(tiny_run(synthetic_dir, tmp_path / "n", epochs=1), progress=False)
+    assert any("epoch 1: step " in r.getMessage() for r in caplog.records)
+    umask = os.umask(0)
+    os.umask(umask)
+    for f in (result.best_checkpoint, tmp_path / "n" / "state" / "last.safetensors", tmp_path / "n" / "metrics.csv"):
+        assert stat.S_IMODE(f.stat().st_mode) == 0o666 & ~umask, f

@@ -92,9 +92,10 @@ def _print_report(rep: dict) -> None:
     console.print(table)
     d = rep["duplicates"]
     console.print(f"imbalance (largest/smallest train class): {rep['imbalance_ratio']:.1f}x")
+    within = ", ".join(f"{s} {n}" for s, n in d["groups_within_split"].items())
     console.print(
-        f"exact duplicates: {d['groups']} groups ({d['images_in_groups']} images); within splits "
-        f"{d['groups_within_split']}, across splits {d['groups_across_splits']}, "
+        f"exact duplicates: {d['groups']} groups ({d['images_in_groups']} images); within a split: "
+        f"{within}; across splits {d['groups_across_splits']}, "
         f"with conflicting labels {d['groups_with_conflicting_labels']} "
         f"({d['conflicting_groups_across_splits']} across splits)"
     )

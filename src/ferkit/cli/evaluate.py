@@ -67,8 +67,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return 0
     from rich.table import Table
 
+    split = {
+        "train": "train split",
+        "val": "val split (FER2013: PublicTest)",
+        "test": "test split (FER2013: PrivateTest)",
+    }[args.split]
+    labels = ", FER+ majority labels" if args.ferplus else ""
     table = Table(
-        title=f"{rep['model']} on {args.data} [{args.split}], {rep['n']} images{' with TTA' if args.tta else ''}"
+        title=f"{rep['model']}: {split}, {rep['n']} faces{', 10-view TTA' if args.tta else ''}{labels}",
+        caption=f"data: {args.data}",
     )
     for col in ("class", "precision", "recall", "F1", "support"):
         table.add_column(col, justify="right" if col != "class" else "left")

@@ -14,14 +14,25 @@ from .output import err_console, plain
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="ferkit", description="Facial expression recognition: train, evaluate, predict.")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("--version", action="version", version=f"ferkit {_version()}")
+    sub = p.add_subparsers(dest="command")
     for module in (data, train, evaluate, predict, serve, tools):
         module.register(sub)
     return p
 
 
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # plain `ferkit`: what it can do, rather than an error
+        parser.print_help()
+        return 0
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stderr)
     from ..data.dataset import DataError
     from ..extras import MissingExtra

@@ -102,17 +102,22 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def _print_detectors(info: dict[str, dict]) -> None:
+    """The measurements in a narrow table (it fits 80 columns), the descriptions as lines under it."""
     from rich.table import Table
 
-    table = Table(title="Face detectors (--detector NAME), measured on faces-bench: docs/benchmarks.md")
-    for col in ("name", "description", "recall easy", "recall all", "extra/photo", "keypoint err", "ms 640x480"):
-        table.add_column(col)
+    table = Table(title="Face detectors (--detector NAME) on faces-bench")
+    table.add_column("name", no_wrap=True)
+    for col in ("recall easy", "recall all", "extra/photo", "keypoint err", "ms 640x480"):
+        table.add_column(col, justify="right", no_wrap=True)
     for name, d in info.items():
         cells = [
             d.get(k) for k in ("recall_easy", "recall_all", "extra_boxes_per_photo", "keypoint_error", "ms_640x480")
         ]
-        table.add_row(name, d["description"], *("-" if v is None else f"{v:g}" for v in cells))
+        table.add_row(name, *("-" if v is None else f"{v:g}" for v in cells))
     console.print(table)
+    for name, d in info.items():
+        console.print(f"  {name}: {d['description']}", highlight=False)
+    console.print("  (how they were measured: docs/benchmarks.md, bench/detectors.py)", highlight=False)
 
 
 def _print_models(shipped: dict[str, dict], architectures: dict[str, str]) -> None:

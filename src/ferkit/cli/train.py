@@ -50,7 +50,8 @@ def add_config_flags(p: argparse.ArgumentParser, helps: dict[str, str]) -> None:
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
         default = getattr(defaults, f.name)
-        described = f"{helps[f.name]} (default {default})" if f.name in helps else f"(default {default})"
+        shown = "none" if default in ("", None) else default  # never "(default )"
+        described = f"{helps[f.name]} (default {shown})" if f.name in helps else f"(default {shown})"
         if isinstance(default, bool):
             p.add_argument(
                 flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=helps.get(f.name)

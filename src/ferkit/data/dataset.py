@@ -155,15 +155,20 @@ def load_dataset(
 
 
 def stratified_slice(data: FERDataset, n: int, seed: int) -> FERDataset:
-    """At most ``n`` images keeping class proportions (used for quick runs and tests)."""
+    """Exactly ``n`` images (or all, if fewer) keeping class proportions (used for quick runs and tests):
+    each class gets its proportional share rounded down, at least one image, and the images left over go
+    to the classes with the largest remainders, so ``--max-val 500`` means 500."""
     if n <= 0 or n >= len(data):
         return data
     rng = np.random.default_rng(seed)
-    keep = []
-    for c in np.unique(data.labels):
-        idx = np.flatnonzero(data.labels == c)
-        k = max(1, int(round(n * len(idx) / len(data))))
-        keep.append(rng.permutation(idx)[:k])
+    classes, counts = np.unique(data.labels, return_counts=True)
+    share = n * counts / len(data)
+    k = np.minimum(counts, np.maximum(1, np.floor(share).astype(int)))
+    for i in np.argsort(-(share - np.floor(share)), kind="stable"):  # largest remainders first
+        if k.sum() >= n:
+            break
+        k[i] += k[i] < counts[i]
+    keep = [rng.permutation(np.flatnonzero(data.labels == c))[:m] for c, m in zip(classes, k)]
     return data._take(np.sort(np.concatenate(keep)))
 
 

@@ -22,9 +22,12 @@ def training_curves(history: Sequence[dict], path: str | os.PathLike) -> None:
     b.plot(epochs, [h["train_acc"] for h in history], label="train")
     b.plot(epochs, [h["val_acc"] for h in history], label="validation")
     b.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
+    from matplotlib.ticker import MaxNLocator
+
     for ax in (a, b):
         ax.grid(alpha=0.3)
         ax.legend()
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole: no "epoch 1.5" ticks
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

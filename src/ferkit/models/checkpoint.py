@@ -63,9 +63,7 @@ def save_checkpoint(
         for k, v in model.state_dict().items()
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata={META_KEY: json.dumps(meta)})
-    os.replace(tmp, path)
+    write_safetensors(tensors, path, {META_KEY: json.dumps(meta)})
     return path
 
 
@@ -129,7 +127,17 @@ def update_meta(path: str | os.PathLike, **fields) -> dict:
     meta = {**read_meta(path), **fields}
     json.dumps(meta)
     tensors = load_file(str(path))
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata={META_KEY: json.dumps(meta)})
-    os.replace(tmp, path)
+    write_safetensors(tensors, path, {META_KEY: json.dumps(meta)})
     return meta
+
+
+def write_safetensors(tensors: dict, path: Path, metadata: dict[str, str] | None = None) -> None:
+    """Write a safetensors file atomically (a temporary file renamed over ``path``) with the permissions
+    any new file gets here (0644 under the usual umask): safetensors itself creates files 0600, which left
+    ``best.safetensors`` unreadable to others while the rest of its run directory was readable."""
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=metadata)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)

@@ -42,6 +42,10 @@ from .state import save_state
 
 log = logging.getLogger(__name__)
 
+#: Without a terminal (output piped or logged) there is no progress bar; an epoch longer than this logs
+#: where it stands every so many seconds instead of staying silent.
+NOTE_EVERY_S = 30.0
+
 
 @dataclass
 class TrainResult:
@@ -166,6 +170,7 @@ def _train_epoch(run: Run, epoch: int, bar) -> dict:
     task = bar.add_task("train", total=run.steps_per_epoch, epoch=epoch + 1, loss=0.0)
     # Sums stay on the device: reading them every step would make the GPU wait for the CPU each batch.
     loss_sum, correct, seen = torch.zeros((), device=run.device), torch.zeros((), device=run.device), 0
+    last_note = t0
     for step in range(run.steps_per_epoch):
         schedule_step = _schedule_step(run, epoch, step, total_steps, t0)
         if schedule_step >= total_steps and seen:
@@ -192,6 +197,11 @@ def _train_epoch(run: Run, epoch: int, bar) -> dict:
         seen += len(y)
         shown = {"loss": float(loss_sum) / seen} if step % 25 == 0 else {}
         bar.update(task, advance=1, **shown)
+        if bar.disable and time.time() - last_note > NOTE_EVERY_S:  # no terminal, no bar: a line now and then
+            last_note = time.time()
+            log.info(
+                "epoch %d: step %d/%d, loss %.3f", epoch + 1, step + 1, run.steps_per_epoch, float(loss_sum) / seen
+            )
     bar.remove_task(task)
     return {
         "epoch": epoch + 1,

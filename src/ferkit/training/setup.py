@@ -86,6 +86,7 @@ def resolve_config(cfg: TrainConfig, resume: bool, resume_epochs: int | None) ->
 
 
 def _load_splits(cfg: TrainConfig) -> tuple[FERDataset, FERDataset]:
+    log.info("reading %s (decoded once, then cached)", cfg.data)
     data = load_dataset(cfg.data, **cfg.dataset_kwargs())
     train_set = stratified_slice(data.split("train"), cfg.max_train, cfg.seed)
     val_set = stratified_slice(data.split("val"), cfg.max_val, cfg.seed)

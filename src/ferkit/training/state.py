@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+
+from ..models.checkpoint import write_safetensors
 
 
 def save_state(
@@ -31,11 +33,10 @@ def save_state(
                 tensors[f"opt.{idx}.{k}"] = v.detach().cpu().contiguous()
             else:
                 opt_scalars.setdefault(str(idx), {})[k] = v
-    save_file(tensors, str(state_dir / "last.safetensors.tmp"))
     (state_dir / "last.json.tmp").write_text(
         json.dumps({**info, "opt_param_groups": sd["param_groups"], "opt_scalars": opt_scalars}, indent=1)
     )
-    (state_dir / "last.safetensors.tmp").replace(state_dir / "last.safetensors")
+    write_safetensors(tensors, state_dir / "last.safetensors")
     (state_dir / "last.json.tmp").replace(state_dir / "last.json")
 
 
