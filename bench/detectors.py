@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from ferkit.data.decode import load_image, to_gray
-from ferkit.faces.detect import HaarDetector, YuNetDetector, detector_file
+from ferkit.faces.detect import detector_file
+from ferkit.faces.haar import HaarDetector
+from ferkit.faces.yunet import YuNetDetector
 from ferkit.inference.bench import frame_640x480, sample_photo
 from ferkit.inference.video import iou
 

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from ferkit.data.dataset import load_dataset
-from ferkit.faces.detect import YuNetDetector
+from ferkit.faces.yunet import YuNetDetector
 
 ROOT = Path(__file__).resolve().parents[1]
 UP, PAD = 4, 48

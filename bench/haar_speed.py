@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from ferkit.data.decode import load_image
-from ferkit.faces.detect import HaarDetector
+from ferkit.faces.haar import HaarDetector
 from ferkit.inference.bench import frame_640x480, sample_photo
 
 SETTINGS = [(max_side, sf) for max_side in (640, 480, 400, 320) for sf in (1.1, 1.2)]

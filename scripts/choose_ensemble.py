@@ -20,7 +20,7 @@ import numpy as np
 
 from ferkit.data.dataset import load_dataset
 from ferkit.evaluation.evaluate import evaluate
-from ferkit.models.checkpoint import load_checkpoint
+from ferkit.models.model import load_model
 
 
 def main() -> int:
@@ -30,7 +30,7 @@ def main() -> int:
     ap.add_argument("--tta", action="store_true")
     ap.add_argument("--top", type=int, default=10)
     args = ap.parse_args()
-    ckpts = {w: load_checkpoint(w) for w in args.weights}
+    ckpts = {w: load_model(w, backend="auto") for w in args.weights}
     first = next(iter(ckpts.values()))
     data = load_dataset(args.data, classes=first.classes, image_size=first.preprocess.image_size).split("val")
     probs = {w: evaluate(c, data, tta=args.tta).probs for w, c in ckpts.items()}

@@ -14,10 +14,9 @@ import numpy as np
 
 def check(pack: str, device: str, path: str) -> str:
     from ferkit.data.dataset import load_dataset
-    from ferkit.evaluation.logits import predict_logits
-    from ferkit.models.checkpoint import load_checkpoint
+    from ferkit.models.model import load_model
 
-    ckpt = load_checkpoint(path, device=device)
+    ckpt = load_model(path, backend="torch", device=device)
     cfg = ckpt.meta["train"]["config"]
     from ferkit.training.config import TrainConfig
 
@@ -27,7 +26,7 @@ def check(pack: str, device: str, path: str) -> str:
         from ferkit.data.dataset import stratified_slice
 
         val = stratified_slice(val, cfg["max_val"], cfg["seed"])
-    logits = predict_logits(ckpt.model, val.images, ckpt.preprocess, device=device)
+    logits = ckpt.logits(val.images)
     if logits.shape != (len(val), len(ckpt.classes)) or not np.isfinite(logits).all():
         raise ValueError(f"logits of shape {logits.shape}, finite: {bool(np.isfinite(logits).all())}")
     acc = float((logits.argmax(1) == val.labels).mean())

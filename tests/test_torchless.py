@@ -63,3 +63,31 @@ def test_predict_serve_and_a_clear_message_without_torch(venv, tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_evaluate_and_calibrate_run_on_onnx_runtime_without_torch(venv, fer_slice_zip, tmp_path):
+    """The same accuracy with ONNX Runtime in a torchless install as with PyTorch here."""
+    ferkit = venv / "bin" / "ferkit"
+    cmd = ["evaluate", "--weights", "default", "--data", str(fer_slice_zip), "--split", "test", "--json"]
+    proc = subprocess.run(
+        [str(ferkit), *cmd, "--backend", "onnx", "--out", str(tmp_path / "o")], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    onnx = json.loads(proc.stdout)
+    assert onnx["backend"] == "onnx" and onnx["n"] == 210
+    pytest.importorskip("torch")
+    from ferkit.evaluation.evaluate import evaluate_path
+
+    ref = evaluate_path("default", fer_slice_zip, split="test", backend="torch").report
+    assert onnx["accuracy"] == ref["accuracy"] and onnx["confusion_matrix"] == ref["confusion_matrix"]
+    import shutil
+
+    from ferkit.models.shipped import resolve_weights
+
+    ckpt = shutil.copy(resolve_weights("default"), tmp_path / "m.safetensors")
+    proc = subprocess.run(
+        [str(ferkit), "calibrate", "--weights", str(ckpt), "--data", str(fer_slice_zip), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "pip install 'ferkit[train]'" in proc.stderr  # a checkpoint needs its export

@@ -34,6 +34,7 @@ _EXPORTS = {
     "register_model": "models.registry",
     "load_checkpoint": "models.checkpoint",
     "save_checkpoint": "models.checkpoint",
+    "load_model": "models.model",
     "read_meta": "models.meta",
     "CheckpointError": "models.meta",
     "TrainConfig": "training.config",

@@ -55,7 +55,8 @@ def test_evaluate_table_and_calibrate(tiny_ckpt, synthetic_dir, tmp_path, capsys
 
 def test_calibrate_json_reports_the_fit_and_the_offsets(fer_slice_zip, tmp_path, capsys):
     """Scripts read what calibrate fitted without parsing the sentence it prints (the default on real faces)."""
-    from ferkit.models.meta import read_meta, resolve_weights
+    from ferkit.models.meta import read_meta
+    from ferkit.models.shipped import resolve_weights
 
     ckpt = shutil.copy(resolve_weights("default"), tmp_path / "m.safetensors")
     args = ["calibrate", "--weights", str(ckpt), "--data", str(fer_slice_zip), "--json"]

@@ -85,12 +85,14 @@ def test_no_detect_on_synthetic_crops_with_an_onnx_file(tiny_onnx, synthetic_dir
     assert len(df) == 20 and (df["label"] == "sad").mean() > 0.8
 
 
-def test_detector_choices_match_the_detectors():
-    from ferkit.cli.predict import ALIGNS, DETECTORS
+def test_align_choices_match_and_an_unknown_detector_is_one_line(photo_dir, capsys):
+    from ferkit.cli.main import main
+    from ferkit.cli.predict import ALIGNS
     from ferkit.faces.align import ALIGN_MODES
-    from ferkit.faces.detect import DETECTOR_INFO
 
-    assert DETECTORS == tuple(DETECTOR_INFO) and set(ALIGNS) == set(ALIGN_MODES)
+    assert set(ALIGNS) == set(ALIGN_MODES)
+    assert main(["predict", str(photo_dir / "rgb.jpg"), "--detector", "dlib"]) == 2
+    assert "unknown detector 'dlib'; choose yunet, haar, none" in capsys.readouterr().err
 
 
 def test_three_classes_at_prediction_time(photo_dir, tmp_path):

@@ -45,6 +45,6 @@ def test_export_an_ensemble_member_by_member_then_predict_with_it(tiny_ckpt, tmp
     printed = capsys.readouterr().out
     assert (tmp_path / "ens-0.onnx").is_file() and (tmp_path / "ens-1.onnx").is_file()
     weights = printed.split("--weights ")[-1].split()[0]
-    from ferkit.inference.backends import load_classifier
+    from ferkit.models.model import load_model
 
-    assert load_classifier(weights).name.endswith("+default")
+    assert load_model(weights).name.endswith("+default")

@@ -10,7 +10,8 @@ import pytest
 torch = pytest.importorskip("torch", reason="PyTorch not installed (ferkit[train]); evaluation tests skipped")
 
 from ferkit.evaluation.calibrate import calibrate, fit_class_bias, fit_temperature, parse_floors  # noqa: E402
-from ferkit.models.meta import read_meta, resolve_weights  # noqa: E402
+from ferkit.models.meta import read_meta  # noqa: E402
+from ferkit.models.shipped import resolve_weights  # noqa: E402
 
 
 def test_calibration_fits_on_validation_only(fer_slice_zip, tmp_path):

@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch", reason="PyTorch not installed (ferkit[train
 
 from ferkit.data.dataset import load_dataset  # noqa: E402
 from ferkit.evaluation.evaluate import evaluate, evaluate_path  # noqa: E402
-from ferkit.models.checkpoint import load_checkpoint  # noqa: E402
+from ferkit.models.model import load_model  # noqa: E402
 
 
 def test_shipped_default_on_private_test_slice(fer_slice_zip, tmp_path):
@@ -29,7 +29,7 @@ def test_shipped_default_on_private_test_slice(fer_slice_zip, tmp_path):
 
 
 def test_tta_and_class_subset(fer_slice_zip):
-    ckpt = load_checkpoint("default")
+    ckpt = load_model("default", backend="torch")
     data = load_dataset(fer_slice_zip).split("test")
     plain, tta = evaluate(ckpt, data), evaluate(ckpt, data, tta=True)
     assert not np.allclose(plain.probs, tta.probs)
@@ -72,14 +72,14 @@ def test_tiny_model_on_synthetic_private_test(tiny_ckpt, synthetic_dir, tmp_path
         load_dataset(synthetic_dir).split("test").select_classes("happy,sad"), classes=("happy", "contempt")
     )
     with pytest.raises(ValueError, match="does not know the classes"):
-        evaluate(load_checkpoint(tiny_ckpt), unknown)
+        evaluate(load_model(tiny_ckpt, backend="torch"), unknown)
 
 
 def test_an_ensemble_is_reported_apart_from_its_members(tiny_ckpt, synthetic_dir, tmp_path):
     res = evaluate_path(f"{tiny_ckpt},{tiny_ckpt}", synthetic_dir, split="test", out_dir=tmp_path / "ens")
     single = evaluate_path(tiny_ckpt, synthetic_dir, split="test")
     rep = res.report
-    assert rep["model"].startswith("ensemble(") and len(rep["members"]) == 2
+    assert rep["model"] == f"{single.report['model']}+{single.report['model']}" and len(rep["members"]) == 2
     assert rep["accuracy"] == single.report["accuracy"] == rep["members"][0]["accuracy"]
     np.testing.assert_allclose(res.probs, single.probs, atol=1e-6)
     assert json.loads((tmp_path / "ens" / "report.json").read_text())["members"][1]["model"] == single.report["model"]

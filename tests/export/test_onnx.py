@@ -9,9 +9,10 @@ pytest.importorskip("torch", reason="PyTorch not installed (ferkit[train]); expo
 
 from ferkit.evaluation.logits import predict_logits  # noqa: E402
 from ferkit.export.onnx import cached_onnx, check_onnx, export_onnx  # noqa: E402
-from ferkit.inference.backends import onnx_run  # noqa: E402
 from ferkit.models.checkpoint import load_checkpoint  # noqa: E402
-from ferkit.models.meta import read_meta, resolve_weights, shipped_onnx  # noqa: E402
+from ferkit.models.meta import read_meta  # noqa: E402
+from ferkit.models.model import onnx_run  # noqa: E402
+from ferkit.models.shipped import resolve_weights, shipped_onnx  # noqa: E402
 
 
 def test_export_carries_metadata_and_matches_torch(tiny_ckpt, tmp_path):

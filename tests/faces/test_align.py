@@ -62,9 +62,10 @@ def test_big_faces_are_shrunk_without_aliasing_and_degenerate_points_give_none(h
 
 
 def test_pipeline_falls_back_to_the_box_crop_and_says_so(hopper):
+    from ferkit.faces.detect import Detector
     from ferkit.inference.pipeline import Recognizer
 
-    class OddDetector:
+    class OddDetector(Detector):
         name = "odd"
 
         def detect(self, gray, rgb=None):

@@ -8,8 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
-from ferkit.faces.detect import detector_file
-from ferkit.faces.yunet import YuNetRuntime, decode, nms
+from ferkit.data.decode import to_gray
+from ferkit.faces.detect import detector_file, make_detector
+from ferkit.faces.yunet import YuNetDetector, YuNetRuntime, decode, nms
+
+from ..conftest import HOPPER_FACE, iou
 
 FACES_BENCH = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "faces-bench" / "images"
 
@@ -110,3 +113,33 @@ def test_files_that_are_not_yunet_are_refused(tmp_path):
     default_onnx = Path(detector_file("yunet_s.onnx")).parents[1] / "default.onnx"
     with pytest.raises(ValueError, match=r"default.onnx: not a YuNet model \(no outputs"):
         YuNetRuntime(default_onnx)
+
+
+def test_yunet_ships_and_finds_the_face_with_keypoints(hopper, tmp_path):
+    det = make_detector()
+    assert det.name == "yunet" and det.model_path.parent.name == "detectors"
+    (face,) = det.detect(to_gray(hopper), hopper)
+    assert iou(face.box, HOPPER_FACE) > 0.5 and face.score > 0.7 and len(face.keypoints) == 5
+    (grey_face,) = det.detect(to_gray(hopper))  # grey input works too
+    assert iou(grey_face.box, face.box) > 0.8
+    (tmp_path / "bad.onnx").write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="bad.onnx: not a YuNet model"):
+        YuNetDetector(tmp_path / "bad.onnx")
+
+
+def test_huge_images_are_searched_downscaled_with_boxes_in_full_size(hopper):
+    import cv2
+
+    big = cv2.resize(hopper, (hopper.shape[1] * 5, hopper.shape[0] * 5))  # 2560x3000
+    (face,) = YuNetDetector(max_side=640).detect(to_gray(big), big)
+    assert iou(face.box, tuple(5 * v for v in HOPPER_FACE)) > 0.5
+    assert all(0 <= px <= 2560 and 0 <= py <= 3000 for px, py in face.keypoints)
+
+
+def test_one_detector_serves_several_threads(hopper):
+    from concurrent.futures import ThreadPoolExecutor
+
+    det, gray = make_detector(), to_gray(hopper)
+    with ThreadPoolExecutor(4) as pool:
+        boxes = list(pool.map(lambda _: det.detect(gray, hopper)[0].box, range(16)))
+    assert len(set(boxes)) == 1

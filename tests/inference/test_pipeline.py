@@ -86,11 +86,11 @@ def test_predict_faces_matches_evaluation(rec, fer_slice_zip):
     pytest.importorskip("torch")
     from ferkit.data.dataset import load_dataset
     from ferkit.evaluation.evaluate import evaluate
-    from ferkit.models.checkpoint import load_checkpoint
+    from ferkit.models.model import load_model
 
     data = load_dataset(fer_slice_zip).split("test")
     np.testing.assert_allclose(
-        rec.predict_faces(data.images), evaluate(load_checkpoint("default"), data).probs, atol=1e-4
+        rec.predict_faces(data.images), evaluate(load_model("default", backend="torch"), data).probs, atol=1e-4
     )
 
 
@@ -116,10 +116,10 @@ def test_no_detect_on_files_equals_evaluate(fer_slice_dir):
     pytest.importorskip("torch")
     from ferkit.data.dataset import load_dataset
     from ferkit.evaluation.evaluate import evaluate
-    from ferkit.models.checkpoint import load_checkpoint
+    from ferkit.models.model import load_model
 
     data = load_dataset(fer_slice_dir, cache=False).split("test")
-    ref = evaluate(load_checkpoint("default"), data).probs
+    ref = evaluate(load_model("default", backend="torch"), data).probs
     rec = Recognizer.from_pretrained(detector="none")
     results = rec.predict_many([fer_slice_dir / name for name in data.names])
     got = np.array([[r[0].probs[c] for c in rec.classes] for r in results])

@@ -6,8 +6,8 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="PyTorch not installed (ferkit[train]); checkpoint tests skipped")
 
-from ferkit.models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint, update_meta  # noqa: E402
-from ferkit.models.meta import read_meta  # noqa: E402
+from ferkit.models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: E402
+from ferkit.models.meta import read_meta, update_meta  # noqa: E402
 from ferkit.models.registry import get_model, list_models  # noqa: E402
 from ferkit.transforms.preprocess import Preprocess  # noqa: E402
 
@@ -40,7 +40,9 @@ def test_update_meta_keeps_weights(tiny_ckpt, tmp_path):
     before = load_checkpoint(path).model.state_dict()
     update_meta(path, temperature=1.5)
     after = load_checkpoint(path)
-    assert after.temperature == 1.5 and all(torch.equal(before[k], v) for k, v in after.model.state_dict().items())
+    assert after.meta["temperature"] == 1.5 and all(
+        torch.equal(before[k], v) for k, v in after.model.state_dict().items()
+    )
 
 
 def test_bad_checkpoint_files(tmp_path, tiny_onnx):

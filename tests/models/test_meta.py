@@ -1,30 +1,17 @@
-"""Checkpoint metadata without torch: shipped models, run directories, .onnx twins, bad files."""
+"""The checkpoint format without torch: headers validated and named when bad; metadata rewritten in place
+with the weights untouched and the file readable like the rest of its folder."""
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 
+import numpy as np
 import pytest
 
-from ferkit.models.meta import CheckpointError, read_meta, resolve_weights, shipped_models, shipped_onnx
-
-
-def test_shipped_default_has_both_files_with_the_same_metadata():
-    path = shipped_models()["default"]
-    twin = shipped_onnx(path)
-    assert twin is not None and twin.suffix == ".onnx"
-    meta = read_meta("default")
-    assert meta == read_meta(twin)
-    assert meta["classes"] == ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
-    assert meta["metrics"]["test_acc"] > 0.62 and meta["temperature"] > 0
-
-
-def test_run_directory_and_names_resolve(tiny_ckpt):
-    assert resolve_weights(tiny_ckpt.parent) == tiny_ckpt
-    assert resolve_weights("default") == shipped_models()["default"]
-    assert shipped_onnx(tiny_ckpt) is None  # only shipped models have a twin
-    with pytest.raises(CheckpointError, match="nope: no such checkpoint file; shipped models: default"):
-        resolve_weights("nope")
+from ferkit.models.meta import CheckpointError, read_meta, update_meta
+from ferkit.models.shipped import resolve_weights
 
 
 def test_bad_headers_name_the_file_and_field(tmp_path):
@@ -47,38 +34,19 @@ def test_bad_headers_name_the_file_and_field(tmp_path):
         read_meta(tmp_path / "x.onnx")
 
 
-def test_the_3class_preset_is_the_default_restricted():
-    from ferkit.models.meta import preset, shipped_presets
-
-    assert shipped_presets()["default-3class"]["weights"] == "default"
-    meta = read_meta("default-3class")
-    assert meta["name"] == "default-3class" and meta["classes"] == ["happy", "neutral", "sad"]
-    assert meta["restricted_from"] == read_meta("default")["classes"] and meta["model"] == "resnet-compact"
-    assert meta["metrics"]["val_acc"] > meta["metrics"]["rival_val_acc"]  # why it ships rather than the 3-class net
-    assert preset("default") is None and preset(shipped_models()["default"]) is None
-    # One checkpoint file is what calibrate, export and warm starts need: a preset says what to use instead.
-    with pytest.raises(
-        CheckpointError, match="default-3class: a preset .* --weights default --classes happy,neutral,sad"
-    ):
-        resolve_weights("default-3class")
-    with pytest.raises(CheckpointError, match="shipped models: default, default-3class"):
-        resolve_weights("nope")
-
-
-def test_bad_presets_name_the_file(tmp_path, monkeypatch):
+def test_update_meta_needs_no_torch_and_keeps_the_weights(tmp_path):
     import shutil
 
-    from ferkit.models import meta as meta_mod
+    from safetensors.numpy import load_file
 
-    for f in shipped_models()["default"].parent.glob("default.*"):
-        shutil.copy(f, tmp_path / f.name)
-    monkeypatch.setattr(meta_mod, "weights_dir", lambda: tmp_path)
-    (tmp_path / "odd.preset.json").write_text(json.dumps({"weights": "default", "classes": ["happy", "joy"]}))
-    with pytest.raises(CheckpointError, match=r"odd: preset classes \['joy'\] are not classes of default"):
-        read_meta("odd")
-    (tmp_path / "odd.preset.json").write_text(json.dumps({"weights": "default", "classes": "happy"}))
-    with pytest.raises(CheckpointError, match="odd.preset.json: a preset needs 'weights'"):
-        read_meta("odd")
-    (tmp_path / "odd.preset.json").write_text("{")
-    with pytest.raises(CheckpointError, match="odd.preset.json: metadata is not valid JSON"):
-        meta_mod.shipped_presets()
+    path = shutil.copy(resolve_weights("default"), tmp_path / "m.safetensors")
+    before = load_file(str(path))
+    meta = update_meta(path, temperature=1.5, note="x")
+    assert read_meta(path) == meta and meta["temperature"] == 1.5 and meta["note"] == "x"
+    after = load_file(str(path))
+    assert before.keys() == after.keys() and all(np.array_equal(before[k], after[k]) for k in before)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask
+    with pytest.raises(CheckpointError, match="only a .safetensors checkpoint can be rewritten"):
+        update_meta(tmp_path / "m.onnx", temperature=1.0)

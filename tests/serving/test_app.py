@@ -21,14 +21,15 @@ from .conftest import HOPPER
 
 def test_timeout_gives_504():
     rec = Recognizer.from_pretrained()
-    slow = rec.locate
+    slow = rec.locate  # (a bound method of the caller's copy: the same model and detector)
 
     def sleepy(img, **kw):
         time.sleep(1.0)
         return slow(img, **kw)
 
-    rec.locate = sleepy
-    with TestClient(create_app(rec, Limits(timeout_s=0.2))) as c:
+    app = create_app(rec, Limits(timeout_s=0.2))
+    app.state.ctx.recognizer.locate = sleepy  # the app runs its own copy, with the service's limits
+    with TestClient(app) as c:
         r = c.post("/v1/predict", files={"file": ("hopper.jpg", HOPPER, "image/jpeg")})
     assert r.status_code == 504 and r.json()["error"]["code"] == "timeout"
 

@@ -34,7 +34,7 @@ def test_batch_with_one_bad_image(client):
     r = client.post("/v1/predict/batch", files=files)
     assert r.status_code == 200
     res = r.json()["results"]
-    assert len(res[0]["faces"]) == 1 and res[1]["faces"] == [] and res[2]["error"]["code"] == "not_an_image"
+    assert len(res[0]["faces"]) == 1 and res[1]["faces"] == [] and res[2]["error_code"] == "not_an_image"
     r = client.post("/v1/predict/batch", json={"images": [base64.b64encode(HOPPER).decode()] * 2})
     assert [len(x["faces"]) for x in r.json()["results"]] == [1, 1]
 
@@ -59,5 +59,5 @@ def test_a_batch_stops_decoding_at_its_pixel_budget(recognizer):
     with TestClient(app) as c:
         res = c.post("/v1/predict/batch", files=files).json()["results"]
     assert [len(r.get("faces", [])) for r in res] == [1, 1, 0, 0]
-    assert res[2]["error"]["code"] == "batch_too_large" and "0.7 megapixels" in res[2]["error"]["message"]
-    assert res[3]["faces"] == [] and "error" not in res[3]  # a small image after it still fits
+    assert res[2]["error_code"] == "batch_too_large" and "0.7 megapixels" in res[2]["error"]
+    assert res[3]["status"] == "no_face"  # a small image after it still fits (and is searched)

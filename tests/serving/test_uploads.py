@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 
 from ferkit.serving.context import Limits
-from ferkit.serving.errors import ApiError
-from ferkit.serving.uploads import decode_upload
 
 from .conftest import HOPPER, png
 
@@ -37,17 +35,23 @@ def test_bad_requests_get_4xx_json(client, kwargs, status, code):
     assert r.json()["error"]["code"] == code and r.json()["error"]["message"]
 
 
-def test_decode_upload_maps_decoder_errors_to_statuses():
-    limits = Limits(max_upload_bytes=100, max_pixels=50)
-    for data, status, code in (
-        (b"", 422, "empty_image"),
-        (b"x" * 101, 413, "too_large"),
-        (png((10, 10)), 413, "too_many_pixels"),
-        (b"text", 422, "not_an_image"),
-    ):
-        with pytest.raises(ApiError) as exc:
-            decode_upload(data, limits, "f.png")
-        assert (exc.value.status, exc.value.code) == (status, code) and "f.png" in exc.value.message
+def test_the_service_limits_are_the_recognizers_and_map_to_statuses(recognizer):
+    """One place holds the pixel and byte limits: the app hands its Limits to the recognizer it runs."""
+    from fastapi.testclient import TestClient
+
+    from ferkit.serving.app import create_app
+
+    app = create_app(recognizer, Limits(max_upload_bytes=100, max_pixels=50))
+    assert (app.state.ctx.recognizer.max_pixels, app.state.ctx.recognizer.max_bytes) == (50, 100)
+    assert recognizer.max_pixels != 50  # the caller's recognizer is left as it was
+    with TestClient(app) as c:
+        for data, status, code in (
+            (b"", 422, "empty_image"),
+            (png((10, 10)), 413, "too_many_pixels"),
+            (b"text", 422, "not_an_image"),
+        ):
+            r = c.post("/v1/predict", content=data, headers={"content-type": "image/png"})
+            assert (r.status_code, r.json()["error"]["code"]) == (status, code), r.text
 
 
 def test_deeply_nested_json_is_a_400_not_a_500(client):
@@ -67,5 +71,5 @@ def test_base64_just_under_the_limit_is_decoded_not_refused(client):
     r = client.post("/v1/predict/batch", json={"images": [ok, "A" * 2_700_000, "***"]})
     assert r.status_code == 200, r.text  # in a batch, the bad items fail alone
     good, big, bad = r.json()["results"]
-    assert len(good["faces"]) == 1 and big["error"]["code"] == "too_large" and bad["error"]["code"] == "bad_base64"
-    assert "images[1]" in big["error"]["message"]
+    assert len(good["faces"]) == 1 and big["error_code"] == "too_large" and bad["error_code"] == "bad_base64"
+    assert "images[1]" in big["error"]

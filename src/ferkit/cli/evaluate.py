@@ -1,4 +1,4 @@
-"""``ferkit evaluate`` and ``ferkit calibrate`` (these need PyTorch: ``ferkit[train]``)."""
+"""``ferkit evaluate`` and ``ferkit calibrate`` (on ONNX Runtime without torch; with PyTorch where installed)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
     ev.add_argument("--skip-bad", action="store_true")
     ev.add_argument(
+        "--backend",
+        default="auto",
+        choices=("auto", "onnx", "torch"),
+        help="ONNX Runtime (no torch needed) or PyTorch; auto: PyTorch where installed",
+    )
+    ev.add_argument(
         "--ferplus",
         nargs="?",
         const="shipped",
@@ -43,11 +49,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="also fit per-class offsets so these classes reach these recalls on the split, e.g. fear=0.5,sad=0.55",
     )
     ca.add_argument("--json", action="store_true", help="print what was fitted (and what it changed) as JSON")
+    ca.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"), help="as for evaluate")
+    ca.add_argument("--ferplus", nargs="?", const="shipped", metavar="PATH", help="fit on FER+ majority labels")
     ca.set_defaults(func=cmd_calibrate)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    require_torch("ferkit evaluate")
+    if args.backend == "torch":
+        require_torch("ferkit evaluate --backend torch")
     from ..evaluation.evaluate import evaluate_path
 
     name = "ensemble" if "," in str(args.weights) else Path(str(args.weights)).stem
@@ -61,6 +70,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         out_dir=out,
         skip_bad=args.skip_bad,
         ferplus=args.ferplus,
+        backend=args.backend,
     ).report
     if args.json:
         print_json(rep)
@@ -90,10 +100,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    require_torch("ferkit calibrate")
+    if args.backend == "torch":
+        require_torch("ferkit calibrate --backend torch")
     from ..evaluation.calibrate import calibrate
 
-    res = calibrate(args.weights, args.data, split=args.split, recall_floor=args.recall_floor)
+    res = calibrate(
+        args.weights,
+        args.data,
+        split=args.split,
+        recall_floor=args.recall_floor,
+        backend=args.backend,
+        ferplus=args.ferplus,
+    )
     if args.json:
         print_json(res)
         return 0

@@ -10,9 +10,6 @@ from pathlib import Path
 from .checks import COUNT, NON_NEGATIVE_INT, POSITIVE, PROBABILITY, number, output_dir, output_file
 from .output import console, err_console, plain, progress
 
-#: The names of ferkit.faces.detect.DETECTOR_INFO (a test keeps them in step; importing it here would
-#: load OpenCV for every --help).
-DETECTORS = ("yunet", "haar", "none")
 #: ferkit.faces.align.ALIGN_MODES with the default first (the same test keeps them in step).
 ALIGNS = ("level", "keep-tilt", "none")
 
@@ -23,7 +20,7 @@ def add_recognizer_flags(p: argparse.ArgumentParser) -> None:
         default="default",
         help="shipped model name, checkpoint, run directory or .onnx; several, comma-separated: an ensemble",
     )
-    p.add_argument("--detector", default="yunet", choices=DETECTORS, help="face detector (ferkit models lists them)")
+    p.add_argument("--detector", default="yunet", help="face detector: yunet, haar, none (ferkit models lists them)")
     p.add_argument("--detector-model", help="model file for --detector yunet")
     p.add_argument("--no-detect", action="store_true", help="inputs are already face crops (like FER2013)")
     p.add_argument("--classes", help="restrict to these classes, probabilities renormalised (e.g. happy,sad,neutral)")

@@ -6,7 +6,7 @@ import argparse
 import os
 
 from .checks import COUNT, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, number
-from .predict import ALIGNS, DETECTORS
+from .predict import ALIGNS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="shipped model name, checkpoint, run directory or .onnx; several, comma-separated: an ensemble",
     )
     sv.add_argument("--backend", default="onnx", choices=("onnx", "torch"))
-    sv.add_argument("--detector", default="yunet", choices=DETECTORS, help="face detector (ferkit models lists them)")
+    sv.add_argument("--detector", default="yunet", help="face detector: yunet, haar, none (ferkit models lists them)")
     sv.add_argument("--align", default="level", choices=ALIGNS, help="face alignment")
     sv.add_argument("--classes", help="restrict to these classes, probabilities renormalised (e.g. happy,sad,neutral)")
     sv.add_argument(

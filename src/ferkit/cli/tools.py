@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     require_torch("ferkit export")
     from ..export.onnx import check_onnx, export_onnx
-    from ..models.meta import split_weights
+    from ..models.shipped import split_weights
 
     members = split_weights(args.weights)
     out = Path(args.out or f"{Path(members[0]).stem if len(members) == 1 else 'ensemble'}.onnx")
@@ -74,11 +74,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from ..faces.detect import DETECTOR_INFO
-    from ..models.meta import read_meta, shipped_models, shipped_presets
+    from ..faces.detect import detector_info
+    from ..models.shipped import shipped_models, shipped_presets, spec_meta
 
-    shipped = {name: read_meta(path) for name, path in shipped_models().items()}
-    shipped.update({name: read_meta(name) for name in shipped_presets()})
+    shipped = {name: spec_meta(name) for name in shipped_models()}
+    shipped.update({name: spec_meta(name) for name in shipped_presets()})
     architectures: dict[str, str] = {}
     if has_torch():
         from ..models.registry import list_models
@@ -88,7 +88,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         print_json(
             {
                 "architectures": architectures,
-                "detectors": DETECTOR_INFO,
+                "detectors": detector_info(),
                 "shipped": {
                     n: {"model": m["model"], "classes": m["classes"], "metrics": m.get("metrics", {})}
                     for n, m in shipped.items()
@@ -97,7 +97,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         )
         return 0
     _print_models(shipped, architectures)
-    _print_detectors(DETECTOR_INFO)
+    _print_detectors(detector_info())
     return 0
 
 

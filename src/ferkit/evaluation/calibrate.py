@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from ..data.dataset import load_dataset
-from ..models.checkpoint import load_checkpoint, update_meta
-from ..models.meta import resolve_weights
+from ..models.meta import update_meta
+from ..models.model import Network, load_model
+from ..models.shipped import resolve_weights
 from ..probs import softmax
-from .logits import predict_logits
 from .metrics import classification_report, expected_calibration_error
 
 
@@ -82,17 +82,28 @@ def parse_floors(spec: str, classes: tuple[str, ...]) -> dict[int, float]:
 
 
 def calibrate(
-    weights: str | os.PathLike, data_path: str | os.PathLike, *, split: str = "val", recall_floor: str | None = None
+    weights: str | os.PathLike,
+    data_path: str | os.PathLike,
+    *,
+    split: str = "val",
+    recall_floor: str | None = None,
+    backend: str = "auto",
+    ferplus: str | None = None,
 ) -> dict:
     """Fit temperature scaling (and with ``recall_floor``, class offsets) on the validation split
-    (PublicTest for FER2013) and store them in the checkpoint, replacing earlier ones. Never fit on the
-    test split: that would be choosing on the benchmark."""
+    (PublicTest for FER2013; with ``ferplus``, labelled by FER+'s majority vote) and store them in the
+    checkpoint, replacing earlier ones. Never fit on the test split: that would be choosing on the
+    benchmark. One ``.safetensors`` checkpoint (or run folder, or shipped name); no torch needed."""
     if split == "test":
         raise ValueError("calibrating on the test split would leak it; use the validation split")
     path = resolve_weights(weights)
-    ckpt = load_checkpoint(path)
-    data = load_dataset(data_path, classes=ckpt.classes, image_size=ckpt.preprocess.image_size).split(split)
-    logits = predict_logits(ckpt.model, data.images, ckpt.preprocess)
+    ckpt = load_model(path, backend=backend)
+    if not isinstance(ckpt, Network):
+        raise ValueError(f"{weights}: calibrate one checkpoint at a time, not an ensemble or preset")
+    data = load_dataset(data_path, classes=ckpt.classes, image_size=ckpt.preprocess.image_size, ferplus=ferplus).split(
+        split
+    )
+    logits = ckpt.logits(data.images)
     t = fit_temperature(logits, data.labels)
     result = {
         "temperature": round(t, 4),

@@ -11,11 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.dataset import FERDataset, load_dataset
-from ..labels import parse_classes
-from ..models.checkpoint import Checkpoint, load_checkpoint
-from ..models.meta import preset, split_weights
-from ..probs import class_columns, restrict
-from .logits import predict_logits
+from ..models.model import Ensemble, Model, Subset, load_model
 from .metrics import classification_report
 from .plots import confusion_matrix_plot, image_grid
 
@@ -29,20 +25,30 @@ class Evaluation:
     data: FERDataset
 
 
-def evaluate(
-    ckpt: Checkpoint, data: FERDataset, *, tta: bool = False, batch_size: int = 512, device: str = "cpu"
-) -> Evaluation:
-    """Score ``ckpt`` on ``data`` (already one split). Classes must be ones the model knows."""
-    columns = class_columns(ckpt.classes, data.classes)
-    logits = predict_logits(ckpt.model, data.images, ckpt.preprocess, batch_size=batch_size, tta=tta, device=device)
-    probs = ckpt.calibrated(logits)
-    if tuple(data.classes) != tuple(ckpt.classes):
-        # The data is a subset of the model's classes: score the model's choice among those classes only.
-        probs = restrict(probs, columns)
+def evaluate(model: Model, data: FERDataset, *, tta: bool = False) -> Evaluation:
+    """Score ``model`` on ``data`` (already one split; its classes must be ones the model knows: a model
+    with more classes is scored on its choice among the data's). An ensemble's members are scored too, so
+    its numbers stay apart from single models'."""
+    if tuple(data.classes) != tuple(model.classes):
+        model = Subset(model, tuple(data.classes))
+    probs = model.probs(data.images, tta=tta)
     report = classification_report(data.labels, probs, data.classes)
     report.update(
-        model=ckpt.name, tta=tta, temperature=ckpt.temperature, class_bias=ckpt.class_bias, source=data.source
+        model=model.name,
+        tta=tta,
+        temperature=model.meta.get("temperature"),
+        class_bias=model.meta.get("class_bias"),
+        source=data.source,
+        backend=model.backend,
     )
+    base = model.base if isinstance(model, Subset) else model
+    if isinstance(base, Ensemble):
+        report["members"] = []
+        for m in base.members:
+            member = classification_report(
+                data.labels, Subset(m, tuple(data.classes)).probs(data.images, tta=tta), data.classes
+            )
+            report["members"].append({"model": m.name, "accuracy": member["accuracy"], "macro_f1": member["macro_f1"]})
     return Evaluation(report=report, probs=probs, data=data)
 
 
@@ -55,56 +61,28 @@ def evaluate_path(
     tta: bool = False,
     out_dir: str | os.PathLike | None = None,
     skip_bad: bool = False,
-    device: str = "cpu",
+    backend: str = "auto",
     ferplus: str | None = None,
 ) -> Evaluation:
-    """Load a checkpoint (or several, comma-separated: an ensemble) and a dataset, evaluate one split, and
-    write the report files to ``out_dir``. A shipped preset is its base model on the preset's classes. With
-    ``ferplus``, the split is labelled by FER+'s majority vote (the FER+ benchmark), on the model's classes."""
-    found = preset(weights)
-    if found is not None:
-        if classes:  # a subset of the preset's classes, or an error naming the others
-            class_columns(found["classes"], parse_classes(classes))
-        weights, classes = found["weights"], classes or ",".join(found["classes"])
-    ckpts = [load_checkpoint(w, device=device) for w in split_weights(weights)]
+    """Load a model (:func:`~ferkit.models.model.load_model`: a name, preset, checkpoint, ``.onnx`` or
+    comma-separated ensemble; ``classes`` restricts it) and a dataset, evaluate one split and write the
+    report files to ``out_dir``. With ``ferplus``, the split is labelled by FER+'s majority vote (the FER+
+    benchmark), on the model's classes."""
+    model = load_model(weights, backend=backend, classes=classes)
     data = load_dataset(
         data_path,
-        classes=classes or ckpts[0].classes,
-        image_size=ckpts[0].preprocess.image_size,
+        classes=model.classes,
+        image_size=model.preprocess.image_size,
         skip_bad=skip_bad,
         ferplus=ferplus,
     )
     if not data.has_split(split):
         raise ValueError(f"{data_path}: has no {split!r} split (it has {', '.join(sorted(set(data.splits)))})")
-    if len(ckpts) == 1:
-        result = evaluate(ckpts[0], data.split(split), tta=tta, device=device)
-    else:
-        result = evaluate_ensemble(ckpts, data.split(split), tta=tta, device=device)
+    result = evaluate(model, data.split(split), tta=tta)
     result.report["split"] = split
     if out_dir is not None:
         write_report_files(result, Path(out_dir))
     return result
-
-
-def evaluate_ensemble(
-    ckpts: list[Checkpoint], data: FERDataset, *, tta: bool = False, device: str = "cpu"
-) -> Evaluation:
-    """Score the average of several models' calibrated probabilities; each member's own accuracy is in
-    ``report["members"]``, so ensemble numbers stay apart from single-model ones."""
-    members = [evaluate(c, data, tta=tta, device=device) for c in ckpts]
-    probs = np.mean([m.probs for m in members], axis=0)
-    report = classification_report(data.labels, probs, data.classes)
-    report.update(
-        model="ensemble(" + ", ".join(c.name for c in ckpts) + ")",
-        tta=tta,
-        temperature=None,
-        source=data.source,
-        members=[
-            {"model": m.report["model"], "accuracy": m.report["accuracy"], "macro_f1": m.report["macro_f1"]}
-            for m in members
-        ],
-    )
-    return Evaluation(report=report, probs=probs, data=data)
 
 
 def write_report_files(result: Evaluation, out: Path, grid_size: int = 32) -> None:

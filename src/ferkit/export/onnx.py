@@ -14,7 +14,8 @@ import torch
 
 from ..data.cache import cache_dir
 from ..models.checkpoint import load_checkpoint
-from ..models.meta import read_meta, resolve_weights
+from ..models.meta import read_meta
+from ..models.shipped import resolve_weights
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""YuNet (a 75k-parameter face detector with five keypoints, Apache-2.0) run by ONNX Runtime.
+"""YuNet (a 75k-parameter face detector with five keypoints, Apache-2.0) run by ONNX Runtime: the default
+detector (``--detector yunet``).
 
 OpenCV's ``cv2.FaceDetectorYN`` ran the same network in 6.8 ms per 640×480 photo on 2 cores, ONNX
 Runtime in 2.6 ms (docs/benchmarks.md), so ferkit runs the file itself and decodes the three output
@@ -15,13 +16,17 @@ channel-swapped and converted here.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ..runtime import ort_session
+from .detect import MIN_SEARCH_SIDE, Detection, Detector, detector_file, register_detector, shrink
 
 STRIDES = (8, 16, 32)
+#: The YuNet file used by default (chosen on faces-bench: docs/benchmarks.md).
+YUNET_DEFAULT = "yunet_s.onnx"
 
 
 class YuNetRuntime:
@@ -89,3 +94,53 @@ def nms(faces: np.ndarray, score_threshold: float, nms_threshold: float) -> np.n
         return np.zeros(0, np.int64)
     keep = cv2.dnn.NMSBoxes(faces[:, :4].tolist(), faces[:, 14].tolist(), score_threshold, nms_threshold, top_k=5000)
     return np.asarray(keep, np.int64).reshape(-1)
+
+
+@register_detector
+class YuNetDetector(Detector):
+    """YuNet (a 75k-parameter CNN, Apache-2.0) with five keypoints per face, run by ONNX Runtime
+    (:mod:`ferkit.faces.yunet`); the model file ships inside the package. Images larger than ``max_side``
+    are searched on a downscaled copy and the boxes scaled back, so a 24-megapixel photo costs what a
+    ``max_side`` one does."""
+
+    name = "yunet"
+    info = {
+        "description": "YuNet-s (Apache-2.0) on ONNX Runtime, score 0.7, 5 keypoints; the default",
+        "recall_easy": 0.98,
+        "recall_all": 0.47,
+        "extra_boxes_per_photo": 0.21,
+        "keypoint_error": 0.151,
+        "ms_640x480": 3.0,
+    }
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike | None = None,
+        *,
+        score_threshold: float = 0.7,
+        nms_threshold: float = 0.3,
+        max_side: int = 1280,
+        threads: int | None = None,
+    ) -> None:
+        self.model_path = Path(model_path) if model_path else detector_file(YUNET_DEFAULT)
+        if not self.model_path.is_file():
+            raise FileNotFoundError(f"{self.model_path}: YuNet model file not found")
+        self.score_threshold, self.nms_threshold, self.max_side = score_threshold, nms_threshold, max_side
+        self.runtime = YuNetRuntime(self.model_path, threads)
+
+    def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None) -> list[Detection]:
+        img = rgb if rgb is not None else gray
+        h, w = img.shape[:2]
+        if min(h, w) < MIN_SEARCH_SIDE:
+            return []
+        scale = min(1.0, self.max_side / max(h, w))
+        if scale < 1:  # shrink first: a 25-megapixel photo is never copied at full size
+            img = shrink(img, scale)
+        if img.ndim == 2:
+            img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
+        out = []
+        for f in self.runtime.run(img, self.score_threshold, self.nms_threshold):
+            xy = f[:14] / scale  # box and keypoints back to the input's pixels
+            kps = tuple((float(xy[4 + 2 * k]), float(xy[5 + 2 * k])) for k in range(5))
+            out.append(Detection(tuple(int(round(v)) for v in xy[:4]), float(f[14]), kps))
+        return sorted(out, key=lambda d: -d.box[2] * d.box[3])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..data.decode import IMAGE_SUFFIXES, VIDEO_SUFFIXES, ImageError
 from ..labels import parse_classes
-from ..models.meta import read_meta, split_weights
+from ..models.shipped import spec_meta, split_weights
 from .pipeline import Located, Recognizer, error_result
 from .results import Result, VideoResult, face_columns, face_rows
 
@@ -217,7 +217,7 @@ class BatchJob:
     def run(self, options: dict, **kw) -> Iterator[Result]:
         """Results as they come, each already written to the streams."""
         weights = split_weights(options.get("weights", "default"))[0]
-        classes = parse_classes(options["classes"]) if options.get("classes") else tuple(read_meta(weights)["classes"])
+        classes = parse_classes(options["classes"]) if options.get("classes") else tuple(spec_meta(weights)["classes"])
         sink = ResultSink(self.jsonl, self.csv, classes)
         try:
             for r in predict_stream(options, self.todo(), **kw):

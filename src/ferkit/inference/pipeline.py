@@ -19,9 +19,8 @@ import numpy as np
 from ..data.decode import MAX_PIXELS, ImageError, load_image, to_gray
 from ..faces.align import ALIGN_MODES, align_face
 from ..faces.crop import crop_face
-from ..faces.detect import Detection, Detector, WholeImage, make_detector
-from ..labels import parse_classes
-from .backends import Classifier, Ensemble, Subset, load_classifier
+from ..faces.detect import Detection, Detector, make_detector
+from ..models.model import Model, load_model
 from .results import Face, ImageResult, VideoResult, make_face
 
 log = logging.getLogger(__name__)
@@ -42,12 +41,13 @@ class Located:
 class Recognizer:
     """Detect faces and recognise their expressions."""
 
-    classifier: Classifier | Ensemble | Subset
+    model: Model
     detector: Detector
     margin: float = 0.1  # FER2013-like framing around a detector's box (when not aligning)
     align: str = "level"  # "level", "keep-tilt" (keypoints warped onto FER2013's template) or "none" (box crops)
     uncertain_below: float = 0.0  # flag faces whose top probability is below this
-    max_pixels: int = MAX_PIXELS
+    max_pixels: int = MAX_PIXELS  # an image's width x height, checked before decoding
+    max_bytes: int | None = None  # an encoded image's size (the service sets its upload limit)
 
     @classmethod
     def from_pretrained(
@@ -70,11 +70,8 @@ class Recognizer:
         if align not in ALIGN_MODES:
             raise ValueError(f"unknown alignment {align!r}; choose {', '.join(ALIGN_MODES)}")
         det = make_detector(detector, detector_model, threads) if isinstance(detector, str) else detector
-        classifier = load_classifier(weights, backend, threads)
-        if classes:
-            classifier = Subset(classifier, parse_classes(classes))
         return cls(
-            classifier=classifier,
+            model=load_model(weights, backend=backend, classes=classes, threads=threads),
             detector=det,
             uncertain_below=uncertain_below,
             align=align,
@@ -82,11 +79,11 @@ class Recognizer:
 
     @property
     def classes(self) -> tuple[str, ...]:
-        return self.classifier.classes
+        return self.model.classes
 
     @property
     def info(self) -> dict[str, Any]:
-        return {"model": self.classifier.name, "backend": self.classifier.backend, "detector": self.detector.name}
+        return {"model": self.model.name, "backend": self.model.backend, "detector": self.detector.name}
 
     # ------------------------------------------------------------------ the stages
 
@@ -99,8 +96,8 @@ class Recognizer:
         """Face crops at the classifier's input size, and per crop whether it was aligned (None: alignment
         off). A face whose keypoints cannot place it falls back to its box crop (``False``); a whole-image
         "detection" is used as it is."""
-        size = self.classifier.preprocess.image_size
-        if isinstance(self.detector, WholeImage):
+        size = self.model.preprocess.image_size
+        if self.detector.whole_image:
             return [crop_face(gray, d.box, size, 0.0) for d in detections], [None] * len(detections)
         crops, aligned = [], []
         for d in detections:
@@ -113,7 +110,7 @@ class Recognizer:
 
     def predict_faces(self, faces: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
         """Calibrated class probabilities ``(N, C)`` for uint8 grey face crops (any size)."""
-        return self.classifier.probs(faces)
+        return self.model.probs(faces)
 
     def faces(
         self,
@@ -139,11 +136,14 @@ class Recognizer:
             for d, p, t, a in zip(detections, probs, ids, flags)
         ]
 
-    def locate(self, source: Any, *, name: str | None = None, keep_image: bool = False) -> Located:
+    def locate(
+        self, source: Any, *, name: str | None = None, keep_image: bool = False, max_pixels: int | None = None
+    ) -> Located:
         """Decode, detect and crop one image; raises :class:`ImageError` for input that is not a usable
-        image (the message names it)."""
+        image (the message names it). ``max_pixels`` lowers the recognizer's own limit for this image."""
         label = name or (str(source) if isinstance(source, (str, os.PathLike)) else None)
-        image = load_image(source, name=label, max_pixels=self.max_pixels)
+        most = self.max_pixels if max_pixels is None else min(self.max_pixels, max_pixels)
+        image = load_image(source, name=label, max_pixels=most, max_bytes=self.max_bytes)
         gray, dets = self.detect(image)
         result = ImageResult(path=label, width=int(image.shape[1]), height=int(image.shape[0]))
         crops, aligned = self.crop(gray, dets)
@@ -168,22 +168,37 @@ class Recognizer:
         largest first. Bad input raises :class:`ImageError`."""
         return self.classify([self.locate(image, name=name)])[0]
 
-    def predict_many(self, images: Iterable[Any], names: Sequence[str] | None = None) -> list[ImageResult]:
+    def predict_many(
+        self, images: Iterable[Any], names: Sequence[str] | None = None, *, pixel_budget: int | None = None
+    ) -> list[ImageResult]:
         """Results for many images, their faces classified in one batch; an input that cannot be used gets
-        a result with ``status="error"`` and the others still run."""
+        a result with ``status="error"`` and the others still run. ``pixel_budget`` caps the pixels of all
+        the images together (each is checked against what is left before it is decoded)."""
         located = []
+        left = pixel_budget
         for i, image in enumerate(images):
             name = names[i] if names is not None else None
-            located.append(self.locate_or_error(image, name=name))
+            item = self.locate_or_error(image, name=name, max_pixels=left)
+            if left is not None and item.result.error_code == "too_many_pixels" and left < self.max_pixels:
+                item.result.error_code = "batch_too_large"
+                item.result.error = (
+                    f"{item.result.path}: the batch's images exceed {pixel_budget / 1e6:g} megapixels in total; "
+                    "send fewer or smaller images per request"
+                )
+            if left is not None:
+                left -= item.result.width * item.result.height
+            located.append(item)
         return self.classify(located)
 
-    def locate_or_error(self, source: Any, *, name: str | None = None, keep_image: bool = False) -> Located:
+    def locate_or_error(
+        self, source: Any, *, name: str | None = None, keep_image: bool = False, max_pixels: int | None = None
+    ) -> Located:
         """:meth:`locate`, or for an input that fails, an error result naming it, so that one input never
         costs a batch the others: bad input (:class:`ImageError`, unreadable files) says what is wrong with
         it; anything else is logged with its traceback and reported as a failure of ferkit, not the input."""
         label = name or _label(source)
         try:
-            return self.locate(source, name=name, keep_image=keep_image)
+            return self.locate(source, name=name, keep_image=keep_image, max_pixels=max_pixels)
         except (ImageError, OSError) as exc:
             return Located(error_result(label, exc), [], [])
         except Exception as exc:  # noqa: BLE001 - a bug must not take the rest of the batch with it
@@ -207,9 +222,14 @@ class Recognizer:
 
 
 def error_result(path: str | None, exc: Exception) -> ImageResult:
-    """The result of an input that failed, with a one-line reason that names it."""
+    """The result of an input that failed, with a one-line reason that names it and its kind."""
     msg = str(exc)
-    return ImageResult(path=path, status="error", error=msg if (path and path in msg) else f"{path}: {msg}")
+    return ImageResult(
+        path=path,
+        status="error",
+        error=msg if (path and path in msg) else f"{path}: {msg}",
+        error_code=getattr(exc, "code", None) or ("unreadable" if isinstance(exc, OSError) else "failed"),
+    )
 
 
 def _label(source: Any) -> str:

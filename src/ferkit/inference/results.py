@@ -89,6 +89,7 @@ class ImageResult:
     status: str = "ok"
     error: str | None = None
     annotated: str | None = None
+    error_code: str | None = None  # with status "error": what kind (not_an_image, too_many_pixels, ...)
 
     kind = "image"
 
@@ -111,6 +112,8 @@ class ImageResult:
             "height": self.height,
             "faces": [f.to_dict() for f in self.faces],
         }
+        if self.error_code:
+            d["error_code"] = self.error_code
         if self.annotated:
             d["annotated"] = self.annotated
         return d

@@ -15,20 +15,26 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ..transforms.preprocess import Preprocess
-from .meta import FORMAT, FORMAT_VERSION, META_KEY, CheckpointError, MetaFields, read_meta, resolve_weights
+from .meta import FORMAT, FORMAT_VERSION, META_KEY, CheckpointError, atomic_write, read_meta
 from .registry import get_model
+from .shipped import resolve_weights
 
-__all__ = ["Checkpoint", "CheckpointError", "load_checkpoint", "save_checkpoint", "update_meta"]
+__all__ = ["Checkpoint", "CheckpointError", "load_checkpoint", "save_checkpoint"]
 
 
 @dataclass
-class Checkpoint(MetaFields):
-    """A model ready for inference plus everything needed to use it."""
+class Checkpoint:
+    """A checkpoint's PyTorch module with its classes, preprocessing and metadata (for training: warm
+    starts, export; inference and evaluation take a :class:`~ferkit.models.model.Model`)."""
 
     model: nn.Module
     classes: tuple[str, ...]
     preprocess: Preprocess
     meta: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name") or self.meta.get("model", "model"))
 
 
 def save_checkpoint(
@@ -63,7 +69,7 @@ def save_checkpoint(
         for k, v in model.state_dict().items()
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_safetensors(tensors, path, {META_KEY: json.dumps(meta)})
+    atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata={META_KEY: json.dumps(meta)}))
     return path
 
 
@@ -119,25 +125,3 @@ def _check_tensors(path: Path, meta: dict, skeleton: nn.Module) -> None:
                 f"{path}: tensor {name!r} has shape {list(found[name])}, but model_args "
                 f"{meta.get('model_args', {})} make it {list(shape)}"
             )
-
-
-def update_meta(path: str | os.PathLike, **fields) -> dict:
-    """Rewrite a checkpoint's metadata with ``fields`` changed (weights untouched); returns the new metadata."""
-    path = Path(path)
-    meta = {**read_meta(path), **fields}
-    json.dumps(meta)
-    tensors = load_file(str(path))
-    write_safetensors(tensors, path, {META_KEY: json.dumps(meta)})
-    return meta
-
-
-def write_safetensors(tensors: dict, path: Path, metadata: dict[str, str] | None = None) -> None:
-    """Write a safetensors file atomically (a temporary file renamed over ``path``) with the permissions
-    any new file gets here (0644 under the usual umask): safetensors itself creates files 0600, which left
-    ``best.safetensors`` unreadable to others while the rest of its run directory was readable."""
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=metadata)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    os.replace(tmp, path)

@@ -1,22 +1,17 @@
-"""Checkpoint files without torch: where they are, and the plain JSON metadata in their header.
+"""The checkpoint file format, read without torch.
 
 A ferkit checkpoint is one ``.safetensors`` file whose header carries JSON metadata (architecture and
 its arguments, class names, preprocessing, calibration, metrics), so inference needs no flags and
-nothing is ever unpickled. Shipped models live in the package's ``weights/`` folder, each as
-``NAME.safetensors`` (for PyTorch) and ``NAME.onnx`` (for ONNX Runtime, with the same metadata).
-This module reads both with numpy and safetensors alone, so an install without torch can use them.
+nothing is ever unpickled. Its ONNX export carries the same metadata. This module validates that header
+(checkpoints may come from strangers) and reads it with safetensors or ONNX Runtime alone.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from importlib import resources
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    import numpy as np
 
 FORMAT = "ferkit-checkpoint"
 FORMAT_VERSION = 1
@@ -25,115 +20,6 @@ META_KEY = "ferkit"
 
 class CheckpointError(ValueError):
     """A checkpoint file that is missing, unreadable or not a ferkit checkpoint."""
-
-
-class MetaFields:
-    """The metadata fields a loaded model is used by, for classes that hold a checkpoint's ``meta``."""
-
-    meta: dict
-
-    @property
-    def temperature(self) -> float:
-        return float(self.meta.get("temperature", 1.0))
-
-    @property
-    def class_bias(self) -> list[float] | None:
-        """Per-class logit offsets fitted by ``ferkit calibrate --recall-floor`` (None: no offsets)."""
-        return self.meta.get("class_bias")
-
-    def calibrated(self, logits: np.ndarray) -> np.ndarray:
-        """The probabilities a model reports: ``softmax(logits / temperature + class_bias)``."""
-        from ..probs import softmax
-
-        return softmax(logits, self.temperature, self.class_bias)
-
-    @property
-    def name(self) -> str:
-        return str(self.meta.get("name") or self.meta.get("model", "model"))
-
-
-def weights_dir() -> Path:
-    """The package folder that holds the shipped models."""
-    return Path(str(resources.files("ferkit") / "weights"))
-
-
-def shipped_models() -> dict[str, Path]:
-    """Models that ship inside the package, by name (their ``.safetensors`` file)."""
-    root = weights_dir()
-    return {p.name[: -len(".safetensors")]: p for p in sorted(root.glob("*.safetensors"))} if root.is_dir() else {}
-
-
-PRESET_SUFFIX = ".preset.json"
-
-
-def shipped_presets() -> dict[str, dict]:
-    """Shipped models that are another shipped model restricted to some of its classes, by name.
-
-    ``weights/NAME.preset.json`` holds ``{"weights": BASE, "classes": [...], "metrics": {...}}``. The
-    3-class model is one: the 7-class default restricted to happy/sad/neutral scored higher on PublicTest
-    than a network trained on those classes alone, so it ships as a name (with its own card and metrics)
-    rather than as a second copy of the same weights."""
-    root = weights_dir()
-    files = sorted(root.glob("*" + PRESET_SUFFIX)) if root.is_dir() else []
-    return {p.name[: -len(PRESET_SUFFIX)]: _check_preset(_json(p.read_text(), p), p) for p in files}
-
-
-def preset(spec: str | os.PathLike) -> dict | None:
-    """The preset named ``spec`` (see :func:`shipped_presets`), or None when ``spec`` is anything else."""
-    if isinstance(spec, os.PathLike) or Path(spec).exists():
-        return None
-    return shipped_presets().get(str(spec))
-
-
-def _check_preset(doc: object, path: Path) -> dict:
-    if not (
-        isinstance(doc, dict)
-        and isinstance(doc.get("weights"), str)
-        and isinstance(doc.get("classes"), list)
-        and len(doc["classes"]) >= 2
-        and all(isinstance(c, str) for c in doc["classes"])
-    ):
-        raise CheckpointError(f"{path}: a preset needs 'weights' (a shipped model) and 'classes' (2 or more names)")
-    return doc
-
-
-def split_weights(spec: str | os.PathLike) -> list[str]:
-    """The members of a weights spec: ``"a.safetensors,b.onnx,default"`` is an ensemble of three."""
-    if isinstance(spec, os.PathLike):
-        return [str(spec)]
-    parts = [s.strip() for s in str(spec).split(",") if s.strip()]
-    if not parts:
-        raise CheckpointError("no weights given")
-    return parts
-
-
-def resolve_weights(spec: str | os.PathLike) -> Path:
-    """A checkpoint path (``.safetensors`` or ``.onnx``), a run directory (its ``best.safetensors``) or a
-    shipped model name."""
-    found = preset(spec)
-    if found is not None:
-        classes = ",".join(found["classes"])
-        raise CheckpointError(
-            f"{spec}: a preset ({found['weights']} restricted to {classes}), not one checkpoint file; "
-            f"use --weights {found['weights']} --classes {classes}"
-        )
-    path = Path(spec)
-    if path.is_dir():
-        path = path / "best.safetensors"
-    if path.is_file():
-        return path
-    shipped = shipped_models()
-    if str(spec) in shipped:
-        return shipped[str(spec)]
-    names = [*shipped, *shipped_presets()]
-    hint = f"; shipped models: {', '.join(names)}" if names else ""
-    raise CheckpointError(f"{spec}: no such checkpoint file{hint}")
-
-
-def shipped_onnx(path: Path) -> Path | None:
-    """The ``.onnx`` twin of a shipped ``.safetensors`` model, if it ships one."""
-    twin = path.with_suffix(".onnx")
-    return twin if path.parent == weights_dir() and twin.is_file() else None
 
 
 def check_meta(meta: object, path: Path | str) -> dict:
@@ -174,18 +60,12 @@ def _number(value: object, field: str, path: Path | str, low: float, high: float
         )
 
 
-def read_meta(spec: str | os.PathLike) -> dict:
-    """The JSON metadata of a checkpoint (``.safetensors`` or ``.onnx``), without loading the weights; for
-    a preset, its base model's with the preset's classes, name and metrics."""
-    found = preset(spec)
-    if found is not None:
-        base = read_meta(found["weights"])
-        unknown = sorted(set(found["classes"]) - set(base["classes"]))
-        if unknown:
-            raise CheckpointError(f"{spec}: preset classes {unknown} are not classes of {found['weights']}")
-        restricted = {"classes": found["classes"], "restricted_from": base["classes"]}
-        return {**base, **restricted, "name": str(spec), "metrics": found.get("metrics", {})}
-    path = resolve_weights(spec)
+def read_meta(path: str | os.PathLike) -> dict:
+    """The JSON metadata of a checkpoint file (``.safetensors`` or ``.onnx``), without loading the weights.
+    (Names, presets and run folders: :func:`ferkit.models.shipped.spec_meta`.)"""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
     if path.suffix == ".onnx":
         return read_onnx_meta(path)
     from safetensors import safe_open
@@ -219,3 +99,30 @@ def _json(text: str, path: Path) -> object:
         return json.loads(text)
     except ValueError as exc:
         raise CheckpointError(f"{path}: metadata is not valid JSON ({exc})") from None
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """``write`` a temporary file beside ``path``, then rename it over ``path`` (a crash mid-write never
+    leaves a broken file), with the permissions any new file gets here (0644 under the usual umask):
+    safetensors creates files 0600, which left checkpoints unreadable to others in readable run folders."""
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
+
+
+def update_meta(path: str | os.PathLike, **fields) -> dict:
+    """Rewrite a ``.safetensors`` checkpoint's metadata with ``fields`` changed, weights untouched (numpy
+    and safetensors only: calibrating needs no torch); returns the new metadata."""
+    from safetensors.numpy import load_file, save_file
+
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        raise CheckpointError(f"{path}: only a .safetensors checkpoint can be rewritten (export it again after)")
+    meta = {**read_meta(path), **fields}
+    text = json.dumps(meta)
+    tensors = load_file(str(path))
+    atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata={META_KEY: text}))
+    return meta

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -57,17 +57,21 @@ class ServiceContext:
     metrics: Metrics = field(default_factory=Metrics)
 
     def __post_init__(self) -> None:
+        # The service's limits are the recognizer's: one place says how large an image may be.
+        self.recognizer = replace(
+            self.recognizer, max_pixels=self.limits.max_pixels, max_bytes=self.limits.max_upload_bytes
+        )
         self.gate = asyncio.Semaphore(self.limits.max_concurrency)
         self.in_flight = 0
-        meta = self.recognizer.classifier.meta
+        model = self.recognizer.model
         self.model_info = {
-            "name": meta.get("name", "default"),
-            "architecture": meta.get("model"),
-            "classes": list(self.recognizer.classes),
-            "metrics": meta.get("metrics", {}),
-            "temperature": self.recognizer.classifier.temperature,
-            "class_bias": self.recognizer.classifier.class_bias,
-            "backend": self.recognizer.classifier.backend,
+            "name": model.name,
+            "architecture": model.meta.get("model"),
+            "classes": list(model.classes),
+            "metrics": model.meta.get("metrics", {}),
+            "temperature": float(model.meta.get("temperature", 1.0)),
+            "class_bias": model.meta.get("class_bias"),
+            "backend": model.backend,
             "detector": self.recognizer.detector.name,
         }
 

@@ -7,7 +7,8 @@ image's face crops, so its memory is that of its largest image, and its total pi
 (``max_batch_pixels``) to bound its time. A request that waits or runs longer than the timeout gets a
 504. Concurrent requests are not merged into one network batch: on a CPU, face detection dominates a
 request and is per image, so merging classifier calls would add latency and little throughput. A batch
-request sends the faces of all its images through the network at once (:meth:`Recognizer.classify`).
+request goes through :meth:`Recognizer.predict_many`, which sends the faces of all its images through the
+network at once. Each image's answer has the shape ``ferkit predict --json`` gives it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import time
 import anyio
 from fastapi import APIRouter, Request
 
+from ..data.decode import ImageError
+from ..inference.results import ImageResult
 from .context import ServiceContext
 from .errors import ApiError
-from .uploads import ALLOWED_TYPES, decode_upload, read_images
+from .uploads import ALLOWED_TYPES, HTTP_STATUS, read_images
 
 router = APIRouter()
 
@@ -44,54 +47,39 @@ def _body(many: bool) -> dict:
     return {"requestBody": {"required": True, "content": content}}
 
 
-def _locate_all(
-    ctx: ServiceContext, uploads: list[tuple[str, bytes | ApiError]], many: bool
-) -> tuple[list[dict], list, float]:
-    """Decode and locate each upload in turn, within the batch's pixel budget: an entry per upload (its
-    size, or its error where ``many``; a single upload's error is raised), the located faces, and the
-    seconds spent decoding."""
-    budget = ctx.limits.max_batch_pixels
-    entries: list[dict] = []
-    located = []
-    decoding = 0.0
-    for name, data in uploads:
-        try:
-            if isinstance(data, ApiError):
-                raise data
-            t0 = time.perf_counter()
-            image = decode_upload(data, ctx.limits, name, budget=budget)
-            decoding += time.perf_counter() - t0
-            located.append(ctx.recognizer.locate(image, name=name))
-        except ApiError as exc:
-            if not many:
-                raise
-            entries.append({"name": name, "error": {"code": exc.code, "message": exc.message}})
-            continue
-        height, width = image.shape[:2]
-        budget -= width * height
-        entries.append({"name": name, "width": int(width), "height": int(height)})
-        del image  # only the face crops are kept until the batch is classified
-    return entries, located, decoding
-
-
-def _run(ctx: ServiceContext, uploads: list[tuple[str, bytes | ApiError]], many: bool) -> tuple[list[dict], dict]:
-    """Entries with their faces, and the milliseconds spent decoding and in inference (detect, align,
-    classify)."""
+def _run(ctx: ServiceContext, uploads: list[tuple[str, bytes | ApiError]], many: bool) -> tuple[list[dict], float]:
+    """Each upload's result, as :meth:`ImageResult.to_dict` gives it (the CLI's JSON shape), and the
+    milliseconds spent on them. One image's bad input is the request's error (4xx); in a batch each bad
+    image gets its own error entry and the others run through :meth:`Recognizer.predict_many`."""
     t0 = time.perf_counter()
-    entries, located, decoding = _locate_all(ctx, uploads, many)
-    results = iter(ctx.recognizer.classify(located))
-    for entry in entries:
-        if "error" not in entry:
-            entry["faces"] = [f.to_dict() for f in next(results).faces]
-            ctx.metrics.faces.inc(len(entry["faces"]))
-    total = time.perf_counter() - t0
-    return entries, {"decode": round(decoding * 1000, 2), "inference": round((total - decoding) * 1000, 2)}
+    if not many:
+        name, data = uploads[0]
+        try:
+            results = [ctx.recognizer.predict(data, name=name)]
+        except ImageError as exc:
+            raise ApiError(HTTP_STATUS.get(exc.code, 422), exc.code, str(exc)) from None
+    else:
+        good = [(n, d) for n, d in uploads if not isinstance(d, ApiError)]
+        found = iter(
+            ctx.recognizer.predict_many(
+                [d for _, d in good], [n for n, _ in good], pixel_budget=ctx.limits.max_batch_pixels
+            )
+        )
+        results = [_refused(n, d) if isinstance(d, ApiError) else next(found) for n, d in uploads]
+    entries = [r.to_dict() for r in results]
+    ctx.metrics.faces.inc(sum(len(e["faces"]) for e in entries))
+    return entries, (time.perf_counter() - t0) * 1000
+
+
+def _refused(name: str, exc: ApiError) -> ImageResult:
+    """A batch item the request itself could not carry (bad base64, too many bytes), as a result."""
+    return ImageResult(path=name, status="error", error=exc.message, error_code=exc.code)
 
 
 async def _infer(
     ctx: ServiceContext, uploads: list[tuple[str, bytes | ApiError]], many: bool
-) -> tuple[list[dict], dict]:
-    async def work() -> tuple[list[dict], dict]:
+) -> tuple[list[dict], float]:
+    async def work() -> tuple[list[dict], float]:
         async with ctx.gate:
             return await anyio.to_thread.run_sync(_run, ctx, uploads, many)
 
@@ -103,18 +91,13 @@ async def _infer(
 
 @router.post("/v1/predict", openapi_extra=_body(many=False))
 async def predict(request: Request) -> dict:
-    """One image (multipart field ``file``, a raw image body, or JSON ``{"image": base64}``)."""
+    """One image (multipart field ``file``, a raw image body, or JSON ``{"image": base64}``): its result as
+    ``ferkit predict --json`` writes it, plus the model and the time taken."""
     ctx: ServiceContext = request.app.state.ctx
     async with ctx.admission():
         uploads = await read_images(request, ctx.limits, many=False)
-        ((entry,), timing) = await _infer(ctx, uploads, many=False)
-    return {
-        "faces": entry["faces"],
-        "width": entry["width"],
-        "height": entry["height"],
-        "model": ctx.model_info["name"],
-        "timing_ms": timing,
-    }
+        (entry,), ms = await _infer(ctx, uploads, many=False)
+    return {**entry, "model": ctx.model_info["name"], "timing_ms": {"inference": round(ms, 2)}}
 
 
 @router.post("/v1/predict/batch", openapi_extra=_body(many=True))
@@ -125,9 +108,9 @@ async def predict_batch(request: Request) -> dict:
     t0 = time.perf_counter()
     async with ctx.admission():
         uploads = await read_images(request, ctx.limits, many=True)
-        entries, timing = await _infer(ctx, uploads, many=True)
+        entries, ms = await _infer(ctx, uploads, many=True)
     return {
         "results": entries,
         "model": ctx.model_info["name"],
-        "timing_ms": {"total": round((time.perf_counter() - t0) * 1000, 2), **timing},
+        "timing_ms": {"total": round((time.perf_counter() - t0) * 1000, 2), "inference": round(ms, 2)},
     }

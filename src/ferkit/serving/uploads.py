@@ -1,5 +1,5 @@
-"""Reading images out of requests — multipart files, JSON with base64, or a raw image body — and
-decoding them with the pipeline's one decoder under the service's limits."""
+"""Reading images out of requests — multipart files, JSON with base64, or a raw image body — as bytes
+under the service's limits (the pipeline decodes them, under the same limits)."""
 
 from __future__ import annotations
 
@@ -8,33 +8,14 @@ import binascii
 import json
 
 import anyio
-import numpy as np
 from fastapi import Request
 
-from ..data.decode import ImageError, load_image
 from .context import Limits
 from .errors import ApiError
 
 ALLOWED_TYPES = {"image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff", "image/gif"}
-_STATUS = {"too_large": 413, "too_many_pixels": 413}
-
-
-def decode_upload(data: bytes, limits: Limits, name: str = "image", budget: int | None = None) -> np.ndarray:
-    """Bytes of an uploaded image → uint8 RGB, or an :class:`ApiError` saying what is wrong. ``budget``:
-    the pixels a batch has left; its dimensions are checked against it (and ``max_pixels``) before
-    decoding."""
-    most = limits.max_pixels if budget is None else min(limits.max_pixels, budget)
-    try:
-        return load_image(data, name=name, max_pixels=most, max_bytes=limits.max_upload_bytes)
-    except ImageError as exc:
-        if exc.code == "too_many_pixels" and most < limits.max_pixels:
-            raise ApiError(
-                413,
-                "batch_too_large",
-                f"{name}: the batch's images exceed {limits.max_batch_pixels / 1e6:g} megapixels in total; "
-                "send fewer or smaller images per request",
-            ) from None
-        raise ApiError(_STATUS.get(exc.code, 422), exc.code, str(exc)) from None
+#: HTTP status for an image the decoder refuses, by its error code (anything else: 422).
+HTTP_STATUS = {"too_large": 413, "too_many_pixels": 413}
 
 
 def _b64(value: object, name: str, max_bytes: int) -> bytes:

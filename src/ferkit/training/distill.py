@@ -2,21 +2,19 @@
 
 This is how a small, fast CPU model inherits most of a big model's accuracy (Hinton et al., 2015): the
 teacher's "dark knowledge" (fear looks more like surprise than like happy) is a richer target than
-FER2013's noisy one-hot labels. A teacher is any ferkit checkpoint whose classes include the student's,
-or several, comma-separated, whose averaged logits act as one ensemble teacher.
+FER2013's noisy one-hot labels. A teacher is any ferkit model whose classes include the student's, or several,
+comma-separated, whose averaged logits act as one ensemble teacher.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from ..models.checkpoint import Checkpoint, load_checkpoint
-from ..models.meta import resolve_weights
+from ..models.model import Network, load_model
 from ..transforms.preprocess import Preprocess
 from .config import TEACHER_RUNTIMES
 
@@ -26,10 +24,12 @@ log = logging.getLogger(__name__)
 class Teacher:
     """Frozen teacher model(s), fed the student's (augmented, normalised) batch.
 
-    Teachers run on every training batch, so their speed is the student's: on these CPUs ONNX Runtime runs
-    the compact network's forward pass 1.6x as fast as PyTorch (5,040 vs 3,170 faces/s at batch 128, the
-    width-48 one 1.5x), and a five-teacher epoch 1.2x (docs/benchmarks.md), which is why ``runtime="auto"``
-    picks it there. Its logits match PyTorch's within 1e-4 (tests/training/test_distill.py)."""
+    Any weights spec :func:`~ferkit.models.model.load_model` takes (a comma-separated list is an ensemble
+    whose averaged logits teach as one). Teachers run on every training batch, so their speed is the
+    student's: on a CPU ONNX Runtime runs the compact network's forward pass 1.6x as fast as PyTorch (5,040
+    vs 3,170 faces/s at batch 128, the width-48 one 1.5x; a five-teacher epoch 1.2x: docs/benchmarks.md),
+    which is why ``runtime="auto"`` picks it there; on a GPU the teachers run in PyTorch beside the student.
+    Its logits match PyTorch's within 1e-4 (tests/training/test_distill.py)."""
 
     def __init__(
         self,
@@ -45,21 +45,22 @@ class Teacher:
         if runtime == "onnx" and device.type != "cpu":
             raise ValueError(f"teacher_runtime 'onnx' runs on the CPU; the student trains on {device}")
         onnx = runtime == "onnx" or (runtime == "auto" and device.type == "cpu")
+        threads = torch.get_num_threads()
+        model = load_model(
+            specs, backend="onnx" if onnx else "torch", threads=threads if onnx else None, device=str(device)
+        )
         self.student = student
         self.members = []
-        for spec in (s.strip() for s in specs.split(",") if s.strip()):
-            ckpt = load_checkpoint(spec)
-            missing = [c for c in classes if c not in ckpt.classes]
+        for net in model.networks():
+            missing = [c for c in classes if c not in net.classes]
             if missing:
                 raise ValueError(
-                    f"teacher {spec}: knows no class {', '.join(missing)} (its classes: {', '.join(ckpt.classes)})"
+                    f"teacher {net.name}: knows no class {', '.join(missing)} (its classes: {', '.join(net.classes)})"
                 )
-            run = _onnx_member(spec) if onnx else _torch_member(ckpt, device, channels_last)
+            run = _onnx_member(net) if onnx else _torch_member(net.module, device, channels_last)
             # A student on a subset of the teacher's classes learns from those columns of its logits.
-            columns = torch.tensor([ckpt.classes.index(c) for c in classes], device=device)
-            self.members.append((run, ckpt.preprocess, columns))
-        if not self.members:
-            raise ValueError("no teacher given")
+            columns = torch.tensor([net.classes.index(c) for c in classes], device=device)
+            self.members.append((run, net.preprocess, columns))
         log.info("teacher: %d model(s) on %s", len(self.members), "ONNX Runtime" if onnx else "PyTorch")
 
     @torch.no_grad()
@@ -75,8 +76,8 @@ class Teacher:
         return out / len(self.members)
 
 
-def _torch_member(ckpt: Checkpoint, device: torch.device, channels_last: bool) -> Callable:
-    model = ckpt.model.to(device).eval()
+def _torch_member(module, device: torch.device, channels_last: bool) -> Callable:
+    model = module.to(device).eval()
     if channels_last:  # the student's batches arrive NHWC; a teacher in NCHW would convert each one
         model = model.to(memory_format=torch.channels_last)
     for p in model.parameters():
@@ -84,15 +85,11 @@ def _torch_member(ckpt: Checkpoint, device: torch.device, channels_last: bool) -
     return lambda x: model(x).float()
 
 
-def _onnx_member(spec: str) -> Callable:
-    """The checkpoint's ONNX export (made once, cached by hash) in a ferkit ONNX Runtime session
-    (``ferkit.runtime.ort_session``: its threads stop spinning when a run ends, so between teacher calls they
-    leave the cores to PyTorch) with as many threads as PyTorch has."""
-    from ..export.onnx import cached_onnx
-    from ..runtime import ort_session
-
-    session = ort_session(cached_onnx(Path(resolve_weights(spec))), torch.get_num_threads())
-    return lambda x: torch.from_numpy(session.run(None, {"faces": x.contiguous().numpy()})[0])
+def _onnx_member(net: Network) -> Callable:
+    """The network's ONNX Runtime run (its ONNX export, made once and cached by hash) on the student's
+    tensors (ferkit's sessions stop their threads spinning when a run ends, so between teacher calls
+    they leave the cores to PyTorch)."""
+    return lambda x: torch.from_numpy(net.run(x.contiguous().numpy()))
 
 
 def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from ..data.dataset import load_dataset
 from ..evaluation.evaluate import evaluate
-from ..models.checkpoint import load_checkpoint
-from ..models.meta import read_meta, resolve_weights
+from ..models.model import load_model
+from ..models.shipped import spec_meta
 from .config import TrainConfig
 from .loop import train
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def finetune_config(source: str, data: str, out: str, **overrides) -> TrainConfig:
     """A training config that starts from ``source``: same architecture, lower learning rate, fewer epochs."""
-    meta = read_meta(resolve_weights(source))
+    meta = spec_meta(source)
     base = dict(
         data=data,
         out=out,
@@ -53,7 +53,7 @@ def finetune(cfg: TrainConfig, *, compare_scratch: bool = True, progress: bool |
     report: dict = {"data": cfg.data, "from": cfg.init_from, "freeze_backbone": cfg.freeze_backbone}
     for name, run_cfg in runs.items():
         result = train(run_cfg, progress=progress)
-        ckpt = load_checkpoint(result.best_checkpoint)
+        ckpt = load_model(result.best_checkpoint, backend="torch")
         data = load_dataset(run_cfg.data, **run_cfg.dataset_kwargs())
         split = "test" if data.has_split("test") else "val"
         rep = evaluate(ckpt, data.split(split)).report

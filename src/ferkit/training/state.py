@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
-from ..models.checkpoint import write_safetensors
+from ..models.meta import atomic_write
 
 
 def save_state(
@@ -36,7 +36,7 @@ def save_state(
     (state_dir / "last.json.tmp").write_text(
         json.dumps({**info, "opt_param_groups": sd["param_groups"], "opt_scalars": opt_scalars}, indent=1)
     )
-    write_safetensors(tensors, state_dir / "last.safetensors")
+    atomic_write(state_dir / "last.safetensors", lambda tmp: save_file(tensors, str(tmp)))
     (state_dir / "last.json.tmp").replace(state_dir / "last.json")
 
 

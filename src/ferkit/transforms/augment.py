@@ -1,4 +1,4 @@
-"""Batched training augmentation and test-time views (the presets of training and evaluation).
+"""Batched training augmentation (the presets of ``--augment``); test-time views are in ``views``.
 
 Everything works on whole batches ``(B, 1, H, W)`` so augmentation costs a few ms per batch on a CPU
 and runs on the GPU unchanged. Plain torch is enough here: one ``affine_grid``/``grid_sample`` covers
@@ -86,16 +86,6 @@ def random_erase(x: torch.Tensor, p: float, area: tuple[float, float], rand) -> 
     )
     box &= (rand(b) < p).view(b, 1, 1)
     return x.masked_fill(box.unsqueeze(1), 0.0)
-
-
-def tta_views(x: torch.Tensor, shift: int = 2) -> list[torch.Tensor]:
-    """Ten test-time views: the image and four shifted crops, each also mirrored."""
-    h, w = x.shape[-2:]
-    padded = F.pad(x, (shift, shift, shift, shift), mode="replicate")
-    views = [x]
-    for dy, dx in ((0, 0), (0, 2 * shift), (2 * shift, 0), (2 * shift, 2 * shift)):
-        views.append(padded[..., dy : dy + h, dx : dx + w])
-    return views + [v.flip(-1) for v in views]
 
 
 #: Named augmentation strengths for ``--augment``; "none" trains on the plain images.
