@@ -9,7 +9,7 @@ FERKIT := $(VENV)/bin/ferkit
 FER2013 ?= ../shared/datasets/fer2013.zip
 STAMP := $(VENV)/.ferkit-installed
 
-.PHONY: demo test lint install bench weights detectors clean
+.PHONY: demo test lint install bench weights detectors clean reproduce
 
 install: $(STAMP)
 
@@ -42,6 +42,11 @@ test: lint
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		echo "== chromium not installed: the browser test will be skipped"
 	$(PY) -m pytest -q
+
+# Rebuild a shipped model from its recipe (and the recipes of its teachers): make reproduce MODEL=default
+MODEL ?= default
+reproduce: $(STAMP)
+	$(FERKIT) train --config configs/$(MODEL).toml --data "$(FER2013)" --out runs/$(MODEL)
 
 # Re-make the shipped ONNX twin of the shipped default after retraining or recalibrating it.
 weights: $(STAMP)

@@ -70,5 +70,5 @@ def test_fer_plus_settings_are_checked():
         TrainConfig(data="x", ferplus="shipped", label_mode="soft").validate()
     with pytest.raises(ValueError, match="ferplus_mix .* needs FER\\+ votes"):
         TrainConfig(data="x", ferplus_mix=0.5).validate()
-    cfg = TrainConfig.from_file(Path(__file__).parents[2] / "configs" / "compact-ferplus-mix.toml", data="x")
-    assert (cfg.ferplus, cfg.ferplus_mix, cfg.model_args["width"], cfg.epochs) == ("shipped", 0.5, 40, 120)
+    cfg = TrainConfig.from_file(Path(__file__).parents[2] / "configs" / "ferplus.toml", data="x")
+    assert (cfg.ferplus, cfg.label_mode, cfg.model_args["width"], cfg.epochs) == ("shipped", "crossentropy", 40, 120)

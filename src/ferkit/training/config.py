@@ -66,10 +66,11 @@ class TrainConfig:
     init_from: str | None = None  # fine-tuning: a checkpoint or shipped model name to start from
     freeze_backbone: bool = False  # fine-tuning: train only the classifier head
     open_classes: bool = False  # class folders that name no known expression become classes of their own
-    teacher: str | None = None  # distillation: checkpoint(s) or shipped name(s), comma-separated = ensemble
+    teacher: str | None = None  # distillation: checkpoint, shipped name or recipe:FILE.toml; a,b = ensemble
     distill_alpha: float = 0.5  # weight of the teacher's loss; the label loss gets 1 - alpha
     distill_temperature: float = 4.0  # softens teacher and student logits in the distillation loss
     teacher_runtime: str = "auto"  # auto | torch | onnx  (auto: ONNX Runtime on the CPU, PyTorch on a GPU)
+    calibrate: str = ""  # after training: "temperature", or recall floors too ("fear=0.5,sad=0.55"), fitted on val
 
     @classmethod
     def field_help(cls) -> dict[str, str]:
@@ -133,6 +134,12 @@ class TrainConfig:
             value = getattr(self, key)
             if (value <= lo if lo_open else value < lo) or (value >= hi if hi_open else value > hi):
                 raise ValueError(f"{key} must be in {describe_range(key)}, not {value}")
+        if self.calibrate not in ("", "temperature") and not re.fullmatch(
+            r"(\w+=[0-9.]+)(,\w+=[0-9.]+)*", self.calibrate
+        ):
+            raise ValueError(
+                f'calibrate must be "", "temperature" or recall floors like "fear=0.5,sad=0.55", not {self.calibrate!r}'
+            )
         if self.ferplus_mix and not self.ferplus:
             raise ValueError("ferplus_mix must be in [0, 1] and needs FER+ votes (--ferplus)")
 
@@ -181,6 +188,12 @@ def _read_recipe(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     base = top.pop("extends", None)  # at the top or inside [train]
     raw = dict(top.get("train", top))
     base = raw.pop("extends", base)
+    teacher = raw.get("teacher")
+    if isinstance(teacher, str) and "recipe:" in teacher:  # teacher recipes are named beside this recipe
+        parts = (p.strip() for p in teacher.split(",") if p.strip())
+        raw["teacher"] = ",".join(
+            f"recipe:{path.parent / p[len('recipe:') :]}" if p.startswith("recipe:") else p for p in parts
+        )
     if base is None:
         return raw
     return {**_read_recipe(path.parent / base, (*seen, path.resolve())), **raw}

@@ -34,6 +34,7 @@ from ..models.checkpoint import save_checkpoint
 from ..models.registry import count_parameters
 from ..probs import softmax
 from ..transforms.augment import host_to
+from .chain import resolve_teachers
 from .config import TrainConfig
 from .distill import distillation_loss
 from .schedule import lr_at
@@ -71,6 +72,8 @@ def train(
     saved there (``resume_epochs`` may lengthen it). ``on_epoch(epoch, metrics_row)`` is called after each
     epoch's checkpoint (hyper-parameter search prunes through it by raising).
     """
+    if not resume:
+        cfg = resolve_teachers(cfg)  # teachers named by recipe are reused, resumed or trained first
     run = setup_run(resolve_config(cfg, resume, resume_epochs), resume)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -324,6 +327,22 @@ def _write_metrics(out: Path, history: list[dict], plot: bool = True) -> None:
         training_curves(history, out / "curves.png")
 
 
+def _calibrate(run: Run) -> dict:
+    """The recipe's calibration of the chosen checkpoint, on the validation split (``calibrate`` is
+    "temperature", or recall floors like "fear=0.5,sad=0.55", which fit the temperature too)."""
+    from ..evaluation.calibrate import calibrate
+
+    floors = None if run.cfg.calibrate == "temperature" else run.cfg.calibrate
+    labels = None if run.cfg.ferplus_mix else run.cfg.ferplus  # mixed runs are chosen on FER2013's labels
+    result = calibrate(run.out / "best.safetensors", run.cfg.data, recall_floor=floors, ferplus=labels)
+    log.info(
+        "calibrated on the validation split: temperature %s, class offsets %s",
+        result["temperature"],
+        result.get("class_bias"),
+    )
+    return result
+
+
 def _finish(run: Run) -> TrainResult:
     info = run.info
     summary = {
@@ -335,7 +354,9 @@ def _finish(run: Run) -> TrainResult:
         "params": count_parameters(run.model),
     }
     if run.main_process:
-        (run.out / "summary.json").write_text(json.dumps(summary, indent=2))
+        if run.cfg.calibrate:
+            summary["calibration"] = _calibrate(run)
+        (run.out / "summary.json").write_text(json.dumps(summary, indent=2))  # last: the run is finished
     if run.world > 1:
         checksum = float(sum(p.detach().double().sum() for p in run.model.parameters()))
         log.info("rank %d/%d finished; parameter checksum %.10e", run.rank, run.world, checksum)
