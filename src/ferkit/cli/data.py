@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--seed", type=NON_NEGATIVE_INT, default=0)
     rep.set_defaults(func=cmd_data_report)
     pack = data.add_parser(
-        "pack", help="write splits of a dataset, decoded, to one small .npz.xz file (for a GPU machine)"
+        "pack", help="write splits of a dataset, decoded, to one small .npz.xz file (to send to a GPU machine)"
     )
     pack.add_argument("data", help="FER2013 .csv, .zip or folder")
     pack.add_argument("--out", required=True, type=output_file, help="the pack to write, NAME.npz.xz")

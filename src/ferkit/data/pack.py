@@ -1,15 +1,16 @@
-"""A dataset packed into one small file for a GPU machine (``ferkit data pack``), and its reader.
+"""A dataset packed into one small file to send to a remote GPU machine (``ferkit data pack``), and its
+reader.
 
-The device tool carries at most 64 MiB of working tree to a GPU, and FER2013's Training set alone is
-62 MB of raw pixels: zip's JPEGs are smaller but their decoding is the slow part of reading FER2013. A
+Such transfers are often size-limited, and FER2013's Training set alone is 62 MB of raw pixels (the zip's
+JPEGs are smaller, but decoding them is the slow part of reading FER2013). A
 pack holds only the splits a run needs, already decoded and with duplicates dropped, in an ``.npz``
 (plain arrays, nothing pickled) compressed with the standard library's xz. Each image is stored as its
 row-to-row differences, which xz compresses about 4% better than the pixels (faces change slowly down a
 column). Reading one needs numpy and the standard library only, so ``load_dataset`` reads it like any
 other source and training on the GPU runs the same code as on the CPU.
 
-FER2013's equalised faces are close to incompressible (6.3 bits a pixel after xz), so 55 MB of training
-pixels plus ferkit's own tree would not fit one carry. ``train_quantum=3`` stores the training split
+FER2013's equalised faces are close to incompressible (6.3 bits a pixel after xz: 55 MB for Training and
+PublicTest). ``train_quantum=3`` stores the training split
 near-losslessly instead: each grey level rounded to the nearest multiple of 3 (no pixel moves by more than
 1 of 255, far below the augmentation's contrast jitter), which xz packs into 21% fewer bytes. Evaluation
 splits are always stored exactly, so choosing on them is unchanged. A pack also carries FER+ votes where

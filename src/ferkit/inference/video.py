@@ -101,7 +101,7 @@ def track_stream(
 
 #: Encoders tried for annotated videos, best first: H.264 plays everywhere, but OpenCV's PyPI wheels have
 #: no H.264 encoder, so VP8 in WebM comes next (every current browser plays it; about 12 ms a 640x480
-#: frame on these cores against 1 ms for the last resort, MPEG-4 Part 2, which browsers do not play).
+#: frame on a 2-core CPU against 1 ms for the last resort, MPEG-4 Part 2, which browsers do not play).
 VIDEO_CODECS = (("avc1", ".mp4", "H.264"), ("VP80", ".webm", "VP8 (WebM)"), ("mp4v", ".mp4", "MPEG-4 Part 2"))
 
 

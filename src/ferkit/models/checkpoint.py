@@ -50,8 +50,8 @@ def save_checkpoint(
 ) -> Path:
     """Write weights and metadata atomically (a crash mid-write never leaves a broken checkpoint).
 
-    ``dtype`` "float16" or "bfloat16" halves the file (a GPU run's weights must come back in 16 MiB
-    files); loading casts them back to the model's float32."""
+    ``dtype`` "float16" or "bfloat16" halves the file (for weights sent back from a remote machine over a
+    size-limited transfer); loading casts them back to the model's float32."""
     path = Path(path)
     meta = {
         "format": FORMAT,

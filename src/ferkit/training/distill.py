@@ -26,8 +26,8 @@ class Teacher:
 
     Any weights spec :func:`~ferkit.models.model.load_model` takes (a comma-separated list is an ensemble
     whose averaged logits teach as one). Teachers run on every training batch, so their speed is the
-    student's: on a CPU ONNX Runtime runs the compact network's forward pass 1.6x as fast as PyTorch (5,040
-    vs 3,170 faces/s at batch 128, the width-48 one 1.5x; a five-teacher epoch 1.2x: docs/benchmarks.md),
+    student's: on a CPU ONNX Runtime runs the compact network's forward pass about 1.6x as fast as PyTorch
+    (a five-teacher epoch 1.2x, measured on a 2-core CPU),
     which is why ``runtime="auto"`` picks it there; on a GPU the teachers run in PyTorch beside the student.
     Its logits match PyTorch's within 1e-4 (tests/training/test_distill.py)."""
 
