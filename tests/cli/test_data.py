@@ -30,3 +30,12 @@ def test_data_pack_writes_a_pack_that_reads_back(fer_slice_zip, tmp_path, capsys
     assert main(["data", "report", str(out), "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["total"] == 417 and set(rep["counts"]) == {"train", "val"}
+
+
+def test_data_report_with_ferplus(fer_slice_zip, tmp_path, capsys):
+    assert main(["data", "report", str(fer_slice_zip), "--ferplus", "--grid", str(tmp_path / "g.png"), "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert set(rep["ferplus"]["splits"]) == {"train", "val", "test"} and (tmp_path / "g-ferplus.png").is_file()
+    assert main(["data", "report", str(fer_slice_zip), "--ferplus"]) == 0
+    out = capsys.readouterr().out
+    assert "FER+ test: " in out and "faces kept by majority vote" in out and "agrees with FER2013's label" in out

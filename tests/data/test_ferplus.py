@@ -194,3 +194,34 @@ def test_a_pack_carries_votes_and_stores_training_pixels_within_one_grey_level(f
     assert relabelled.classes == FERPLUS_CLASSES and len(relabelled) > 0
     with zipfile.ZipFile(fer_slice_zip) as zf:
         assert len([n for n in zf.namelist() if n.endswith(".jpg")]) == len(data)
+
+
+def _microsoft_layout(root, fer_slice_zip):
+    """The real slice written as Microsoft's generate_training_data.py writes FER+: one folder per split
+    with its PNGs and a label.csv of names, boxes and ten votes."""
+    from PIL import Image
+
+    data = ferplus.attach_votes(load_dataset(fer_slice_zip))
+    folders = {"train": "FER2013Train", "val": "FER2013Valid", "test": "FER2013Test"}
+    rows = {f: [] for f in folders.values()}
+    for i, (img, split, counts) in enumerate(zip(data.images, data.splits, data.votes)):
+        folder = folders[str(split)]
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(img).save(root / folder / f"fer{i:07d}.png")
+        rows[folder].append([f"fer{i:07d}.png", "(0, 0, 48, 48)", *counts.tolist()])
+    for folder, table in rows.items():
+        with open(root / folder / "label.csv", "w", newline="") as fh:
+            csv.writer(fh).writerows(table)
+    return data
+
+
+def test_microsofts_own_layout_loads_with_its_votes(fer_slice_zip, tmp_path):
+    ref = _microsoft_layout(tmp_path / "ms", fer_slice_zip)
+    got = load_dataset(tmp_path / "ms", cache=False)  # FER+'s own layout: FER+ labels without --ferplus
+    via_zip = load_dataset(fer_slice_zip, ferplus="shipped", cache=False)
+    assert got.classes == FERPLUS_CLASSES and got.counts() == via_zip.counts()
+    assert sorted(map(bytes, got.votes)) == sorted(map(bytes, ferplus.relabel(ref).votes))
+    with open(tmp_path / "ms" / "FER2013Test" / "label.csv", "a") as fh:
+        fh.write('fer9999999.png,"(0, 0, 48, 48)",10,0,0,0,0,0,0,0,0,0\n')
+    with pytest.raises(DataError, match=r"FER2013Test/label.csv:\d+: fer9999999.png is not in"):
+        load_dataset(tmp_path / "ms", cache=False)

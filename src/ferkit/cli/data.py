@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from .checks import FRACTION_OPEN, NON_NEGATIVE_INT, output_file
 from .output import console, print_json
@@ -16,6 +17,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--grid", metavar="PNG", type=output_file, help="write a picture of samples per class")
     rep.add_argument("--classes", help="comma-separated subset, e.g. happy,sad,neutral")
     rep.add_argument("--skip-bad", action="store_true", help="skip and count bad rows/images instead of failing")
+    rep.add_argument(
+        "--ferplus",
+        nargs="?",
+        const="shipped",
+        metavar="PATH",
+        help="also report FER+'s votes: faces kept and dropped, agreement with FER2013's labels (with --grid, a "
+        "picture of disagreements beside it)",
+    )
     rep.add_argument("--val-fraction", type=FRACTION_OPEN, default=0.1)
     rep.add_argument("--seed", type=NON_NEGATIVE_INT, default=0)
     rep.set_defaults(func=cmd_data_report)
@@ -55,6 +64,15 @@ def cmd_data_report(args: argparse.Namespace) -> int:
     rep = data_report(data)
     if args.grid:
         rep["grid"] = str(class_grid(data, args.grid))
+    if args.ferplus:
+        from ..data.ferplus import attach_votes
+        from ..data.report import disagreement_grid, ferplus_report
+
+        data = attach_votes(data, args.ferplus)
+        rep["ferplus"] = ferplus_report(data)
+        if args.grid:
+            grid = Path(args.grid)
+            rep["ferplus"]["grid"] = str(disagreement_grid(data, grid.with_name(f"{grid.stem}-ferplus{grid.suffix}")))
     if args.json:
         print_json(rep)
     else:
@@ -104,3 +122,20 @@ def _print_report(rep: dict) -> None:
         console.print(f"skipped bad items: {len(rep['skipped_bad_items'])} (first: {rep['skipped_bad_items'][0]})")
     if "grid" in rep:
         console.print(f"sample grid: {rep['grid']}")
+    if "ferplus" in rep:
+        _print_ferplus(rep["ferplus"])
+
+
+def _print_ferplus(fp: dict) -> None:
+    for split, c in fp["splits"].items():
+        console.print(
+            f"FER+ {split}: {c['kept']} of {c['faces']} faces kept by majority vote; dropped "
+            f"{c['dropped_no_majority']} without a majority, {c['dropped_unknown_or_not_a_face']} unknown or not a face"
+        )
+    agree = ", ".join(
+        f"{k} {v['agree']:.0%}" + (f" (else {v['else_mostly']})" if v["else_mostly"] else "")
+        for k, v in fp["agreement_by_fer2013_class"].items()
+    )
+    console.print(f"FER+ majority agrees with FER2013's label: {agree}")
+    if "grid" in fp:
+        console.print(f"disagreements: {fp['grid']}")

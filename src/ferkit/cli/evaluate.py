@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..extras import require_torch
 from .checks import output_dir
-from .output import console, print_json
+from .output import console, plain, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,6 +38,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="label the split by FER+ majority vote (the FER+ benchmark): ferkit's copy of the votes, or a file/folder",
     )
     ev.set_defaults(func=cmd_evaluate)
+
+    bm = sub.add_parser("benchmark", help="one model on FER2013, FER+ and cross-dataset photos, in one table")
+    bm.add_argument("--weights", default="default", help="as for evaluate")
+    bm.add_argument("--data", help="FER2013 (.zip, .csv or folder): its PrivateTest, and FER+'s by the shipped votes")
+    bm.add_argument("--cross", metavar="DIR", help="a folder of photo sets, DIR/<set>/<class>/<photo>, run end to end")
+    bm.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"), help="as for evaluate")
+    bm.add_argument(
+        "--out", type=output_dir, help="folder for benchmark.md and benchmark.json (default ferkit-eval/...)"
+    )
+    bm.add_argument("--json", action="store_true", help="print the results as JSON")
+    bm.set_defaults(func=cmd_benchmark)
 
     ca = sub.add_parser("calibrate", help="fit temperature scaling on the validation split, store it in the checkpoint")
     ca.add_argument("--weights", required=True, help="checkpoint or run directory (rewritten in place)")
@@ -131,4 +142,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             f"class offsets {res['class_bias']}: recall {moved}; accuracy {res['accuracy_before']:.4f} -> "
             f"{res['accuracy_after']:.4f}; ECE with them {res['ece_with_bias']:.4f}"
         )
+    return 0
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    from ..evaluation.benchmark import run_benchmark, to_markdown, write_benchmark
+
+    if args.backend == "torch":
+        require_torch("ferkit benchmark --backend torch")
+    result = run_benchmark(args.weights, fer2013=args.data, cross=args.cross, backend=args.backend)
+    name = "ensemble" if "," in str(args.weights) else Path(str(args.weights)).stem
+    md, js = write_benchmark(result, args.out or Path("ferkit-eval") / f"benchmark-{name}")
+    if args.json:
+        print_json(result)
+    else:
+        console.print(to_markdown(result), highlight=False, soft_wrap=True)
+        console.print(f"written: {plain(md)}, {plain(js)}", highlight=False)
     return 0

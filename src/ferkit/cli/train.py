@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ft.add_argument("--batch-size", type=number(int, 2))
     ft.add_argument("--seed", type=NON_NEGATIVE_INT)
     ft.add_argument("--freeze-backbone", action="store_true", help="train only the new classifier head")
+    ft.add_argument("--ferplus", nargs="?", const="shipped", metavar="PATH", help="label FER2013 by FER+'s votes")
+    ft.add_argument("--label-mode", choices=("majority", "probability", "crossentropy"), help="FER+ training labels")
     ft.add_argument("--no-compare", action="store_true", help="skip the from-scratch comparison run")
     ft.set_defaults(func=cmd_finetune)
 
@@ -109,6 +111,8 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         freeze_backbone=args.freeze_backbone,
         batch_size=args.batch_size,
         seed=args.seed,
+        ferplus=args.ferplus,
+        label_mode=args.label_mode,
     )
     rep = finetune(cfg, compare_scratch=not args.no_compare)
     console.print(

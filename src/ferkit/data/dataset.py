@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..labels import CLASSES, parse_classes
+from ..labels import CLASSES, FERPLUS_CLASSES, parse_classes
 
 log = logging.getLogger(__name__)
 
@@ -137,10 +137,10 @@ def load_dataset(
     data = load_cached(path, image_size=image_size, skip_bad=skip_bad, cache=cache, open_classes=open_classes)
     if data.skipped:
         log.warning("%s: skipped %d bad item(s), first: %s", path, len(data.skipped), data.skipped[0])
-    if ferplus:
-        from .ferplus import attach_votes, relabel
+    if ferplus or (data.votes is not None and data.classes == FERPLUS_CLASSES):  # FER+'s own layout: its labels
+        from .ferplus import SHIPPED, attach_votes, relabel
 
-        data = attach_votes(data, ferplus)
+        data = attach_votes(data, ferplus or SHIPPED)
         if ferplus_relabel:
             data = relabel(data, label_mode)
             classes = data.classes if classes is None else classes

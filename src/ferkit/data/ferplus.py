@@ -159,8 +159,8 @@ def _check_join(data: FERDataset, rows: np.ndarray, emotion: np.ndarray) -> None
 def attach_votes(data: FERDataset, spec: str = SHIPPED) -> FERDataset:
     """``data`` with each image's FER+ vote counts (labels unchanged). ``spec`` is :data:`SHIPPED`, a
     ``fer2013new.csv``, or a folder holding one (and optionally its own ``fer2013-zip-rows.csv``)."""
-    if spec == SHIPPED and data.votes is not None:
-        return data  # a data pack carries its votes
+    if data.votes is not None and (spec == SHIPPED or data.classes == FERPLUS_CLASSES):
+        return data  # a data pack, or Microsoft's own layout, carries its votes
     votes_file, table_file = None, None
     if spec != SHIPPED:
         path = Path(spec)
@@ -274,3 +274,54 @@ def mixed_targets(data: FERDataset, share: float) -> np.ndarray:
     onehot = np.eye(len(data.classes))[data.labels]
     dist = np.where(usable[:, None], dist / np.maximum(mass, 1e-12), onehot)
     return ((1 - share) * onehot + share * dist).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- Microsoft's own layout
+
+#: The folders Microsoft's ``generate_training_data.py`` writes, by ferkit split.
+MICROSOFT_FOLDERS = {"train": "FER2013Train", "val": "FER2013Valid", "test": "FER2013Test"}
+
+
+def is_microsoft_layout(path: Path) -> bool:
+    return path.is_dir() and (path / MICROSOFT_FOLDERS["train"] / "label.csv").is_file()
+
+
+def read_microsoft_layout(root: Path, size: int) -> FERDataset:
+    """``FER2013Train|Valid|Test/`` with their PNGs and ``label.csv`` (one row per PNG: name, face box,
+    ten vote counts). Labels are FER+'s (``load_dataset`` applies the label rules); a row naming a missing
+    PNG or with bad counts stops with the file and line."""
+    from .readers import decode_gray
+
+    images, votes, splits, names = [], [], [], []
+    for split, folder in MICROSOFT_FOLDERS.items():
+        table = root / folder / "label.csv"
+        if not table.is_file():
+            continue
+        for line, row in enumerate(csv.reader(table.open(encoding="utf-8")), start=1):
+            if not row:
+                continue
+            where = f"{table}:{line}"
+            try:
+                counts = [int(v) for v in row[2:12]]
+            except ValueError:
+                counts = []
+            if len(counts) != 10 or min(counts) < 0 or not 1 <= sum(counts) <= 10:
+                raise DataError(f"{where}: expected name, box and 10 vote counts summing to 1-10, got {row[:12]}")
+            png = root / folder / row[0]
+            if not png.is_file():
+                raise DataError(f"{where}: {row[0]} is not in {root / folder}")
+            images.append(decode_gray(png.read_bytes(), size, str(png)))
+            votes.append(counts)
+            splits.append(split)
+            names.append(f"{folder}/{row[0]}")
+    votes_arr = np.asarray(votes, dtype=np.uint8)
+    label = _TO_CLASS[votes_arr[:, :_EMOTIONS].argmax(1)]  # provisional: relabel() applies the rules
+    return FERDataset(
+        images=np.stack(images),
+        labels=label.astype(np.int64),
+        splits=np.asarray(splits, dtype="<U5"),
+        names=np.asarray(names, dtype=str),
+        classes=FERPLUS_CLASSES,
+        source=str(root),
+        votes=votes_arr,
+    )

@@ -18,6 +18,7 @@ import numpy as np
 from ..labels import CLASSES, FER2013_INT_LABELS, canonical_class
 from .dataset import DataError, FERDataset
 from .decode import IMAGE_SUFFIXES, ImageError, fit_gray, load_image, to_gray
+from .ferplus import is_microsoft_layout, read_microsoft_layout
 from .pack import SUFFIX as PACK_SUFFIX
 from .pack import is_pack, read_pack
 
@@ -42,7 +43,9 @@ _FOLDER_SPLITS = {
 
 
 def read_source(path: Path, *, image_size: int, skip_bad: bool, open_classes: bool = False) -> FERDataset:
-    if is_pack(path):
+    if is_microsoft_layout(path):
+        reader = read_microsoft_layout(path, image_size)
+    elif is_pack(path):
         reader = read_pack(path)
         if reader.image_size != image_size:
             reader = replace(reader, images=np.stack([fit_gray(im, image_size) for im in reader.images]))

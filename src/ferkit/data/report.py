@@ -72,3 +72,49 @@ def class_grid(data: FERDataset, path: str | os.PathLike, per_class: int = 8, se
             titles.append(name if k == 0 else "")
     image_grid(images, titles, path, cols=per_class, suptitle=f"Samples per class: {Path(data.source).name}")
     return Path(path)
+
+
+def ferplus_report(data: FERDataset) -> dict:
+    """Where FER+'s ten annotators stand on a FER2013 dataset (votes attached, FER2013's labels kept): per
+    split, the faces FER+'s majority rule keeps and why the others drop (no majority; unknown or "not a
+    face" winning); per FER2013 class, how often FER+'s majority agrees and what it says instead."""
+    from ..labels import FERPLUS_CLASSES
+    from .ferplus import majority
+
+    label, keep = majority(data.votes)
+    trimmed = np.where(data.votes > 1, data.votes, 0)
+    odd = trimmed[:, 8:].max(1) >= trimmed[:, :8].max(1)  # unknown or not-a-face leads
+    splits = {}
+    for s in SPLITS:
+        m = data.splits == s
+        if m.any():
+            splits[s] = {
+                "faces": int(m.sum()),
+                "kept": int((m & keep).sum()),
+                "dropped_unknown_or_not_a_face": int((m & ~keep & odd).sum()),
+                "dropped_no_majority": int((m & ~keep & ~odd).sum()),
+            }
+    agreement = {}
+    for c, name in enumerate(data.classes):
+        m = keep & (data.labels == c)
+        if not m.any():
+            continue
+        said = [FERPLUS_CLASSES[i] for i in label[m]]
+        others = [x for x in said if x != name]
+        top = max(set(others), key=others.count) if others else None
+        agreement[name] = {"faces": int(m.sum()), "agree": round(1 - len(others) / len(said), 4), "else_mostly": top}
+    return {"splits": splits, "agreement_by_fer2013_class": agreement}
+
+
+def disagreement_grid(data: FERDataset, path: str | os.PathLike, n: int = 32, seed: int = 0) -> Path:
+    """A picture of faces whose FER2013 label FER+'s majority contradicts, each titled with both."""
+    from ..labels import FERPLUS_CLASSES
+    from .ferplus import majority
+
+    label, keep = majority(data.votes)
+    names = np.array([FERPLUS_CLASSES[i] for i in label])
+    fer = np.array(data.classes)[data.labels]
+    idx = np.random.default_rng(seed).permutation(np.flatnonzero(keep & (names != fer)))[:n]
+    titles = [f"FER2013 {fer[i]}\nFER+ {names[i]}" for i in idx]
+    image_grid([data.images[i] for i in idx], titles, path, cols=8, suptitle="FER2013 label vs FER+ majority")
+    return Path(path)

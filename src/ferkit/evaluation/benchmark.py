@@ -1,0 +1,131 @@
+"""``ferkit benchmark``: one model on every benchmark at hand, in one table.
+
+FER2013 PrivateTest (the challenge's labels) and FER+ PrivateTest (majority of ten annotators) score the
+network on FER2013's crops, one view, as ``ferkit evaluate`` does; FER+ PublicTest is there for choosing
+(its neutral recall is how the default is chosen, ``docs/benchmarks.md``). The cross-dataset sets
+(``fer-cross/<set>/<class>/<photo>``, e.g. JAFFE and Yale) are photos, not crops: they run end to end,
+detector and alignment included, as ``ferkit predict`` would, and a photo where no face is found counts as
+wrong. A model is scored on the classes a set has (a seven-class set drops FER+'s contempt; Yale's four
+classes restrict the model to those four). Sets that are not there are skipped with a line saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..data.decode import IMAGE_SUFFIXES
+from ..labels import canonical_class
+from .metrics import classification_report
+
+
+def run_benchmark(
+    weights: str,
+    *,
+    fer2013: str | os.PathLike | None = None,
+    cross: str | os.PathLike | None = None,
+    backend: str = "auto",
+) -> dict:
+    """Every benchmark found: ``{"model", "rows": [...], "skipped": [...]}``, a row per benchmark with its
+    accuracy, macro-F1, macro-recall, per-class recall, size and what it measures."""
+    rows, skipped = [], []
+    if fer2013 and Path(fer2013).exists():
+        rows += _crop_rows(weights, fer2013, backend)
+    else:
+        skipped.append(f"FER2013 and FER+: no data at {fer2013 or '(none given: --data)'}")
+    sets = sorted(p for p in Path(cross).iterdir() if p.is_dir()) if cross and Path(cross).is_dir() else []
+    if not sets:
+        skipped.append(f"cross-dataset photos: no folder of sets at {cross or '(none given: --cross)'}")
+    if sets:
+        from ..inference.pipeline import Recognizer
+
+        rec = Recognizer.from_pretrained(weights, backend="onnx" if backend == "auto" else backend)
+        rows += [_photo_row(rec, s) for s in sets]
+    return {"model": str(weights), "rows": rows, "skipped": skipped}
+
+
+def _crop_rows(weights: str, data: str | os.PathLike, backend: str) -> list[dict]:
+    from .evaluate import evaluate_path
+
+    runs = (
+        ("FER2013 PrivateTest", "test", None, "the challenge's labels"),
+        ("FER+ PrivateTest", "test", "shipped", "majority of 10 annotators"),
+        ("FER+ PublicTest", "val", "shipped", "majority of 10 annotators; for choosing, not reporting"),
+    )
+    out = []
+    for name, split, ferplus, labels in runs:
+        rep = evaluate_path(weights, data, split=split, ferplus=ferplus, backend=backend).report
+        out.append(_row(name, rep, f"FER2013 crops, one view; {labels}"))
+    return out
+
+
+def _photo_row(rec, folder: Path) -> dict:
+    """A cross-dataset set end to end; the largest face of each photo is its answer."""
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    truth = [canonical_class(p.parent.name) for p in files]
+    classes = tuple(c for c in rec.classes if c in set(truth))
+    cols = [rec.classes.index(c) for c in classes]
+    labels, probs = [], []
+    for path, cls in zip(files, truth):
+        if cls not in classes:
+            continue
+        faces = rec.predict(path).faces
+        p = np.array([faces[0].probs[c] for c in rec.classes])[cols] if faces else np.full(len(classes), np.nan)
+        labels.append(classes.index(cls))
+        probs.append(p / np.nansum(p) if faces else p)
+    probs = np.array(probs)
+    found = ~np.isnan(probs).any(1)
+    # A photo with no face found is wrong: scored as a prediction of an extra "no face" class that no
+    # photo has (so it counts against recall, and against no class's precision or the macro averages).
+    scored = np.zeros((len(probs), len(classes) + 1))
+    scored[found, :-1] = probs[found]
+    scored[~found, -1] = 1.0
+    rep = classification_report(np.array(labels), scored, (*classes, "no face"))
+    rep["per_class"].pop("no face")
+    rep["no_face"] = int((~found).sum())
+    return _row(f"{folder.name} (photos)", rep, f"end to end: detector, alignment, network; {len(classes)} classes")
+
+
+def _row(name: str, rep: dict, measures: str) -> dict:
+    recall = {c: round(m["recall"], 4) for c, m in rep["per_class"].items()}
+    return {
+        "benchmark": name,
+        "n": rep["n"],
+        "accuracy": round(rep["accuracy"], 4),
+        "macro_f1": round(rep["macro_f1"], 4),
+        "macro_recall": round(float(np.mean(list(recall.values()))), 4),
+        "recall": recall,
+        "measures": measures,
+        **({"no_face": rep["no_face"]} if "no_face" in rep else {}),
+    }
+
+
+def to_markdown(result: dict) -> str:
+    """The benchmark as a Markdown table (and a line per skipped set)."""
+    classes = list(dict.fromkeys(c for r in result["rows"] for c in r["recall"]))
+    head = ["benchmark", "n", "accuracy", "macro-F1", "macro-recall", *(f"{c} recall" for c in classes), "what"]
+    lines = [f"**{result['model']}**", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in result["rows"]:
+        recall = [f"{r['recall'][c]:.3f}" if c in r["recall"] else "" for c in classes]
+        cells = [
+            r["benchmark"],
+            str(r["n"]),
+            f"{r['accuracy']:.2%}",
+            f"{r['macro_f1']:.3f}",
+            f"{r['macro_recall']:.3f}",
+        ]
+        lines.append("| " + " | ".join([*cells, *recall, r["measures"]]) + " |")
+    lines += [f"\nskipped: {s}" for s in result["skipped"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_benchmark(result: dict, out: str | os.PathLike) -> tuple[Path, Path]:
+    """``benchmark.md`` and ``benchmark.json`` in ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "benchmark.json").write_text(json.dumps(result, indent=2))
+    (out / "benchmark.md").write_text(to_markdown(result))
+    return out / "benchmark.md", out / "benchmark.json"
