@@ -38,12 +38,22 @@ MODELS = ROOT.parent / "shared" / "models"
 def candidates() -> dict[str, object]:
     """The settings compared: the shipped YuNet-s, and YuNet-n from ../shared/models made dynamic the same
     way (:func:`ferkit.export.yunet.dynamic_yunet`)."""
+    from ferkit.export.quantize import quantize_yunet
     from ferkit.export.yunet import dynamic_yunet
 
     s = detector_file("yunet_s.onnx")
     n = dynamic_yunet(MODELS / "yunet_n_320_320.onnx", Path(tempfile.mkdtemp()) / "yunet_n.onnx")
+    # int8 twins, calibrated on faces-bench's WIDER *train* photos (not scored here); not shipped: slower
+    photos = DEFAULT_BENCH / "images" / "wider_train"
+    s8 = quantize_yunet(s, n.with_name("yunet_s.int8.onnx"), photos)
+    n8 = quantize_yunet(n, n.with_name("yunet_n.int8.onnx"), photos)
     out: dict[str, object] = {"haar": HaarDetector()}
-    for label, path in (("yunet-s", s), ("yunet-n", n)):
+    for label, path in (
+        ("yunet-s", s),
+        ("yunet-n", n),
+        ("yunet-s int8", s8),
+        ("yunet-n int8", n8),
+    ):
         for score in (0.6, 0.7, 0.8):
             out[f"{label}, 1280 px, score {score}"] = YuNetDetector(path, score_threshold=score)
         out[f"{label}, 640 px, score 0.8"] = YuNetDetector(path, score_threshold=0.8, max_side=640)
@@ -172,6 +182,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--faces-bench", default=str(DEFAULT_BENCH))
     ap.add_argument("--json")
+    ap.add_argument("--match", default="", help="only the candidates whose name contains this")
     args = ap.parse_args()
     root = Path(args.faces_bench)
     if not (root / "annotations.json").is_file():
@@ -179,7 +190,9 @@ def main() -> int:
         return 2
     entries = json.loads((root / "annotations.json").read_text())
     rows = {
-        name: {**evaluate(det, entries, root), "ms_640x480": ms_per_photo(det)} for name, det in candidates().items()
+        name: {**evaluate(det, entries, root), "ms_640x480": ms_per_photo(det)}
+        for name, det in candidates().items()
+        if args.match in name
     }
     print(json.dumps(rows, indent=2))
     if args.json:

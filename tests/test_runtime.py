@@ -22,3 +22,15 @@ def test_unreadable_files_raise_onnx_runtimes_error(tmp_path):
     (tmp_path / "x.onnx").write_bytes(b"nope")
     with pytest.raises(Exception, match="x.onnx"):
         ort_session(tmp_path / "x.onnx")
+
+
+def test_precision_follows_the_processors_int8_instructions(monkeypatch):
+    import ferkit.runtime as rt
+
+    monkeypatch.setattr(rt, "cpu_flags", lambda: frozenset({"avx2", "avx512_vnni"}))
+    assert rt.resolve_precision("auto") == "int8" and rt.resolve_precision("fp32") == "fp32"
+    monkeypatch.setattr(rt, "cpu_flags", lambda: frozenset({"avx2"}))
+    assert rt.resolve_precision("auto") == "fp32" and rt.resolve_precision("int8") == "int8"
+    with pytest.raises(ValueError, match="unknown precision 'int4'"):
+        rt.resolve_precision("int4")
+    assert rt.cpu_name()

@@ -48,7 +48,7 @@ def test_predict_serve_and_a_clear_message_without_torch(venv, tmp_path):
     proc = subprocess.run([str(ferkit), "train", "--data", "x"], capture_output=True, text=True)
     assert proc.returncode == 2 and "pip install 'ferkit[train]'" in proc.stderr
     proc = subprocess.run([str(ferkit), "bench", "--quick", "--json"], capture_output=True, text=True)
-    assert proc.returncode == 0 and list(json.loads(proc.stdout)["backends"]) == ["onnx"], proc.stderr
+    assert proc.returncode == 0 and list(json.loads(proc.stdout)["backends"]) == ["onnx", "onnx-int8"], proc.stderr
     proc = subprocess.run([str(ferkit), "models", "--json"], capture_output=True, text=True)
     models = json.loads(proc.stdout)
     assert "default" in models["shipped"] and models["architectures"] == {} and "yunet" in models["detectors"]

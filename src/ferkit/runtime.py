@@ -23,3 +23,45 @@ def ort_session(path: str | os.PathLike, threads: int | None = None) -> Any:
     opts.add_session_config_entry("session.intra_op.allow_spinning", "1")
     opts.add_session_config_entry("session.force_spinning_stop", "1")
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+#: What a shipped model may run in: float32, its int8 twin, or whichever suits this processor.
+PRECISIONS = ("auto", "fp32", "int8")
+#: Processor features with int8 dot products, on which ONNX Runtime's int8 kernels run several times
+#: faster than float32 (docs/benchmarks.md); on AVX2 alone int8 gains little, so ``auto`` keeps float32.
+INT8_FEATURES = ("avx512_vnni", "avx_vnni", "amx_int8")
+
+
+def cpu_flags() -> frozenset[str]:
+    """The processor's feature flags (Linux's /proc/cpuinfo; empty where it cannot be read)."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def cpu_name() -> str:
+    """The processor's model name, for benchmark reports."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
+def resolve_precision(precision: str = "auto") -> str:
+    """``fp32`` or ``int8``: ``auto`` is int8 where the processor has int8 dot products."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose {', '.join(PRECISIONS)}")
+    if precision != "auto":
+        return precision
+    return "int8" if cpu_flags() & set(INT8_FEATURES) else "fp32"

@@ -14,7 +14,7 @@ from ..conftest import HOPPER_FACE, iou
 
 @pytest.fixture(scope="module")
 def rec() -> Recognizer:
-    return Recognizer.from_pretrained()
+    return Recognizer.from_pretrained(precision="fp32")  # compared with PyTorch below; int8 has its own tests
 
 
 def test_default_model_finds_grace_hopper(rec, hopper):
@@ -96,7 +96,7 @@ def test_predict_faces_matches_evaluation(rec, fer_slice_zip):
 
 def test_no_detect_uses_the_whole_crop(fer_slice_dir):
     crops = sorted(fer_slice_dir.glob("test/happy/*.jpg"))[:5]
-    rec = Recognizer.from_pretrained(detector="none")
+    rec = Recognizer.from_pretrained(detector="none", precision="fp32")  # the float32 path evaluate runs
     faces = [rec.predict(p) for p in crops]
     assert all(len(f) == 1 and f[0].box == (0, 0, 48, 48) for f in faces)
     assert sum(f[0].label == "happy" for f in faces) >= 3
@@ -120,7 +120,7 @@ def test_no_detect_on_files_equals_evaluate(fer_slice_dir):
 
     data = load_dataset(fer_slice_dir, cache=False).split("test")
     ref = evaluate(load_model("default", backend="torch"), data).probs
-    rec = Recognizer.from_pretrained(detector="none")
+    rec = Recognizer.from_pretrained(detector="none", precision="fp32")  # the float32 path evaluate runs
     results = rec.predict_many([fer_slice_dir / name for name in data.names])
     got = np.array([[r[0].probs[c] for c in rec.classes] for r in results])
     np.testing.assert_allclose(got, ref, atol=1e-4)

@@ -31,6 +31,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="ONNX Runtime (no torch needed) or PyTorch; auto: PyTorch where installed",
     )
     ev.add_argument(
+        "--precision",
+        default="fp32",
+        choices=("fp32", "int8", "auto"),
+        help="int8: a shipped model's int8 twin, on ONNX Runtime (auto: where the processor suits it)",
+    )
+    ev.add_argument(
         "--ferplus",
         nargs="?",
         const="shipped",
@@ -82,6 +88,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         skip_bad=args.skip_bad,
         ferplus=args.ferplus,
         backend=args.backend,
+        precision=args.precision,
     ).report
     if args.json:
         print_json(rep)

@@ -32,6 +32,12 @@ def add_recognizer_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--backend", default="onnx", choices=("onnx", "torch"), help="classifier runtime")
     p.add_argument(
+        "--precision",
+        default="auto",
+        choices=("auto", "fp32", "int8"),
+        help="the shipped models' int8 twins, float32, or auto: int8 where the processor has int8 dot products",
+    )
+    p.add_argument(
         "--uncertain-below",
         type=PROBABILITY,
         default=0.0,
@@ -56,6 +62,7 @@ def recognizer_options(args: argparse.Namespace) -> dict:
         uncertain_below=args.uncertain_below,
         align=args.align,
         classes=args.classes,
+        precision=args.precision,
     )
 
 

@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sv.add_argument("--backend", default="onnx", choices=("onnx", "torch"))
     sv.add_argument("--detector", default="yunet", help="face detector: yunet, haar, none (ferkit models lists them)")
     sv.add_argument("--align", default="level", choices=ALIGNS, help="face alignment")
+    sv.add_argument("--precision", default="auto", choices=("auto", "fp32", "int8"), help="as for predict")
     sv.add_argument("--classes", help="restrict to these classes, probabilities renormalised (e.g. happy,sad,neutral)")
     sv.add_argument(
         "--api-key",
@@ -84,5 +85,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         align=args.align,
         classes=args.classes,
         workers=args.workers,
+        precision=args.precision,
     )
     return 0

@@ -14,12 +14,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     ex = sub.add_parser("export", help="export a checkpoint to ONNX and check it against PyTorch")
     ex.add_argument("--weights", default="default", help="a checkpoint, or several (an ensemble: one ONNX each)")
     ex.add_argument("--format", default="onnx", choices=("onnx",))
-    ex.add_argument("--out", type=output_file, help="output file (default NAME.onnx)")
+    ex.add_argument("--out", type=output_file, help="output file (default NAME.onnx, or NAME.int8.onnx)")
+    ex.add_argument("--int8", action="store_true", help="write the int8 twin (static quantization) instead")
+    ex.add_argument("--data", help="with --int8: the dataset whose Training faces calibrate it (1,000, seed 0)")
     ex.set_defaults(func=cmd_export)
 
     be = sub.add_parser("bench", help="measure inference speed on this machine")
     be.add_argument("--weights", default="default")
-    be.add_argument("--backend", help="comma-separated: onnx,torch (default: both where PyTorch is installed)")
+    be.add_argument(
+        "--backend", help="comma-separated: onnx,onnx-int8,torch (default: all three, torch where installed)"
+    )
     be.add_argument("--quick", action="store_true", help="fewer repetitions")
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=cmd_bench)
@@ -30,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.int8:
+        return _export_int8(args)
     require_torch("ferkit export")
     from ..export.onnx import check_onnx, export_onnx
     from ..models.shipped import split_weights
@@ -48,10 +54,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_int8(args: argparse.Namespace) -> int:
+    from ..export.quantize import quantize_classifier
+
+    if not args.data:
+        raise ValueError("--int8 needs --data: the dataset whose Training faces calibrate the quantization")
+    out = Path(args.out or f"{Path(args.weights).stem}.int8.onnx")
+    quantize_classifier(args.weights, args.data, out)
+    console.print(
+        f"wrote {plain(out)} (int8, calibrated on 1,000 Training faces of {plain(args.data)})", soft_wrap=True
+    )
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from ..inference.bench import run_benchmarks
 
-    backends = args.backend.split(",") if args.backend else ["onnx", "torch"] if has_torch() else ["onnx"]
+    backends = args.backend.split(",") if args.backend else ["onnx", "onnx-int8"] + (["torch"] if has_torch() else [])
     res = run_benchmarks(args.weights, backends=backends, quick=args.quick)
     if args.json:
         print_json(res)

@@ -40,6 +40,7 @@ def evaluate(model: Model, data: FERDataset, *, tta: bool = False) -> Evaluation
         class_bias=model.meta.get("class_bias"),
         source=data.source,
         backend=model.backend,
+        precision=model.meta.get("precision", "fp32"),
     )
     base = model.base if isinstance(model, Subset) else model
     if isinstance(base, Ensemble):
@@ -63,12 +64,15 @@ def evaluate_path(
     skip_bad: bool = False,
     backend: str = "auto",
     ferplus: str | None = None,
+    precision: str = "fp32",
 ) -> Evaluation:
     """Load a model (:func:`~ferkit.models.model.load_model`: a name, preset, checkpoint, ``.onnx`` or
     comma-separated ensemble; ``classes`` restricts it) and a dataset, evaluate one split and write the
     report files to ``out_dir``. With ``ferplus``, the split is labelled by FER+'s majority vote (the FER+
     benchmark), on the model's classes."""
-    model = load_model(weights, backend=backend, classes=classes)
+    model = load_model(
+        weights, backend="onnx" if precision != "fp32" else backend, classes=classes, precision=precision
+    )
     data = load_dataset(
         data_path,
         classes=model.classes,

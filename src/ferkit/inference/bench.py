@@ -58,7 +58,14 @@ def best_rate(fn: Callable[[], object], n_items: int, repeats: int, min_time: fl
 
 def run_benchmarks(weights: str = "default", backends: list[str] | None = None, quick: bool = False) -> dict:
     repeats, min_time = (1, 0.1) if quick else (5, 0.5)
-    out: dict = {"model": str(weights), "machine": f"{platform.machine()}, {os.cpu_count()} CPUs", "backends": {}}
+    from ..runtime import INT8_FEATURES, cpu_flags, cpu_name
+
+    shown = " ".join(f for f in ("avx2", "avx512f", "avx512_bf16", *INT8_FEATURES) if f in cpu_flags())
+    out: dict = {
+        "model": str(weights),
+        "machine": f"{cpu_name()}, {os.cpu_count()} CPUs ({platform.machine()}; {shown or 'no SIMD flags read'})",
+        "backends": {},
+    }
     rng = np.random.default_rng(0)
     crops = rng.integers(0, 256, size=(256, 48, 48), dtype=np.uint8)
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,8 +83,9 @@ def run_benchmarks(weights: str = "default", backends: list[str] | None = None, 
                 )
             )
         writer.release()
-        for backend in backends or ["onnx", "torch"]:
-            rec = Recognizer.from_pretrained(weights, backend=backend)
+        for backend in backends or ["onnx", "onnx-int8", "torch"]:
+            runtime, _, precision = backend.partition("-")  # "onnx-int8": the int8 twin on ONNX Runtime
+            rec = Recognizer.from_pretrained(weights, backend=runtime, precision=precision or "fp32")
             out["backends"][backend] = _bench_recognizer(rec, crops, photo, video, repeats, min_time)
     return out
 

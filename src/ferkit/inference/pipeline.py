@@ -61,18 +61,21 @@ class Recognizer:
         uncertain_below: float = 0.0,
         align: str = "level",
         classes: str | Sequence[str] | None = None,
+        precision: str = "auto",
     ) -> Recognizer:
         """Load a shipped model by name (``"default"``), a checkpoint or an ``.onnx`` export; no network is
         ever used. ``backend`` is ``"onnx"`` (ONNX Runtime, no torch needed) or ``"torch"``; ``align`` is
         ``"level"`` (the default: chosen by ``bench/alignment.py``), ``"keep-tilt"`` or ``"none"`` (box
         crops); see :mod:`ferkit.faces.align`. ``classes`` (e.g. ``"happy,sad,neutral"``) restricts the
-        model's probabilities to those classes, renormalised."""
+        model's probabilities to those classes, renormalised. ``precision``: the shipped models' int8
+        twins (``int8``), float32 (``fp32``), or int8 where the processor has int8 dot products (``auto``)."""
         if align not in ALIGN_MODES:
             raise ValueError(f"unknown alignment {align!r}; choose {', '.join(ALIGN_MODES)}")
-        det = make_detector(detector, detector_model, threads) if isinstance(detector, str) else detector
+        if isinstance(detector, str):
+            detector = make_detector(detector, detector_model, threads)
         return cls(
-            model=load_model(weights, backend=backend, classes=classes, threads=threads),
-            detector=det,
+            model=load_model(weights, backend=backend, classes=classes, threads=threads, precision=precision),
+            detector=detector,
             uncertain_below=uncertain_below,
             align=align,
         )

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..probs import class_columns, restrict, softmax
+from ..runtime import resolve_precision
 from ..transforms.preprocess import Preprocess
 from ..transforms.views import tta_views
 from .meta import CheckpointError, read_meta
@@ -146,11 +147,14 @@ def load_model(
     classes: str | Sequence[str] | None = None,
     threads: int | None = None,
     device: str = "cpu",
+    precision: str = "fp32",
 ) -> Model:
     """A :class:`Model` for a shipped model or preset name, a checkpoint, a run folder or an ``.onnx`` file,
     or several comma-separated (an :class:`Ensemble`); ``classes`` restricts it (a :class:`Subset`).
     ``backend`` is ``onnx`` (no torch needed), ``torch`` (on ``device``) or ``auto`` (torch where it is
-    installed, the way evaluation and calibration have always run, else onnx)."""
+    installed, the way evaluation and calibration have always run, else onnx). ``precision`` (onnx only):
+    ``int8`` runs a shipped model's int8 twin, ``auto`` does where the processor suits it
+    (:func:`ferkit.runtime.resolve_precision`)."""
     if backend == "auto":
         from ..extras import has_torch
 
@@ -159,9 +163,11 @@ def load_model(
         raise ValueError(f"unknown backend {backend!r}; choose {', '.join((*BACKENDS, 'auto'))}")
     specs = split_weights(spec)
     if len(specs) > 1:
-        model: Model = Ensemble([load_model(s, backend=backend, threads=threads, device=device) for s in specs])
+        model: Model = Ensemble(
+            [load_model(s, backend=backend, threads=threads, device=device, precision=precision) for s in specs]
+        )
     else:
-        model = _load_one(specs[0], backend, threads, device)
+        model = _load_one(specs[0], backend, threads, device, precision)
     if classes:
         from ..labels import parse_classes
 
@@ -171,17 +177,19 @@ def load_model(
     return model
 
 
-def _load_one(spec: str, backend: str, threads: int | None, device: str) -> Model:
+def _load_one(spec: str, backend: str, threads: int | None, device: str, precision: str) -> Model:
     found = preset(spec)
     if found is not None:
-        subset = Subset(_load_one(found["weights"], backend, threads, device), tuple(found["classes"]))
+        subset = Subset(_load_one(found["weights"], backend, threads, device, precision), tuple(found["classes"]))
         subset.meta.update(name=spec, metrics=found.get("metrics", {}))
         return subset
     path = resolve_weights(spec)
     meta = read_meta(path)
     module = None
     if backend == "onnx":
-        run = onnx_run(_onnx_file(path), threads)
+        file = _onnx_file(path, resolve_precision(precision))
+        meta = {**meta, "precision": "int8" if file.name.endswith(".int8.onnx") else "fp32"}
+        run = onnx_run(file, threads)
     else:
         from ..extras import require_torch
 
@@ -200,10 +208,10 @@ def _load_one(spec: str, backend: str, threads: int | None, device: str) -> Mode
     )
 
 
-def _onnx_file(path: Path) -> Path:
+def _onnx_file(path: Path, precision: str = "fp32") -> Path:
     if path.suffix == ".onnx":
         return path
-    twin = shipped_onnx(path)
+    twin = shipped_onnx(path, precision)
     if twin is not None:
         return twin
     from ..extras import require_torch

@@ -97,10 +97,15 @@ def resolve_weights(spec: str | os.PathLike) -> Path:
     raise CheckpointError(f"{spec}: no such checkpoint file{hint}")
 
 
-def shipped_onnx(path: Path) -> Path | None:
-    """The ``.onnx`` twin of a shipped ``.safetensors`` model, if it ships one."""
-    twin = path.with_suffix(".onnx")
-    return twin if path.parent == weights_dir() and twin.is_file() else None
+def shipped_onnx(path: Path, precision: str = "fp32") -> Path | None:
+    """The ``.onnx`` twin of a shipped ``.safetensors`` model (``NAME.int8.onnx`` for ``precision="int8"``,
+    falling back to the float32 twin where no int8 one ships), if it ships one."""
+    if path.parent != weights_dir():
+        return None
+    for twin in ([path.with_suffix(".int8.onnx")] if precision == "int8" else []) + [path.with_suffix(".onnx")]:
+        if twin.is_file():
+            return twin
+    return None
 
 
 def spec_meta(spec: str | os.PathLike) -> dict:

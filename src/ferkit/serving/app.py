@@ -132,13 +132,16 @@ def serve(
     align: str = "level",
     classes: str | None = None,
     workers: int = 1,
+    precision: str = "auto",
 ) -> None:
     """Run the app with uvicorn (blocking). ``workers`` > 1 starts that many processes on one port, each
     with its own model; the limits apply per process. Each model gets ``cores // (workers ×
     max_concurrency)`` inference threads (at least 1)."""
     import uvicorn
 
-    settings = dict(weights=weights, backend=backend, detector=detector, align=align, classes=classes)
+    settings = dict(
+        weights=weights, backend=backend, detector=detector, align=align, classes=classes, precision=precision
+    )
     # Requests already run in parallel (max_concurrency per worker): more threads per model than the
     # cores left to each would only make them fight (1 worker, 2 threads each: 97-104 requests/s on 2
     # cores; 1 thread each: see docs/benchmarks.md).
@@ -173,6 +176,7 @@ def _app_from_settings(settings: dict, limits: Limits, threads: int | None) -> F
         settings["weights"],
         backend=settings["backend"],
         detector=settings["detector"],
+        precision=settings.get("precision", "auto"),
         align=settings["align"],
         classes=settings["classes"],
         threads=threads,
