@@ -42,7 +42,7 @@ print(statistics.median(times) * 1000, n)
 
 FERKIT_SETUP = """
 from ferkit import Recognizer
-rec = Recognizer.from_pretrained()
+rec = Recognizer.from_pretrained(precision="{precision}")
 def run(path):
     return len(rec.predict(path))
 """
@@ -86,16 +86,22 @@ def main() -> int:
         cv2.imwrite(str(photo), cv2.cvtColor(frame_640x480(load_image(sample_photo())), cv2.COLOR_RGB2BGR))
         rows = []
         for _ in range(args.rounds):
-            ours, n_ours = time_once(sys.executable, FERKIT_SETUP, photo, args.repeats)
-            theirs, n_theirs = time_once(str(fer_python), FER_SETUP, photo, args.repeats)
-            rows.append({"ferkit_ms": ours, "fer_ms": theirs, "faces": [n_ours, n_theirs]})
-    result = {
-        "ferkit_ms_median": round(statistics.median(r["ferkit_ms"] for r in rows), 2),
-        "fer_ms_median": round(statistics.median(r["fer_ms"] for r in rows), 2),
-        "fer_over_ferkit": [round(r["fer_ms"] / r["ferkit_ms"], 2) for r in rows],
-        "faces_found": rows[0]["faces"],
-    }
-    result["fer_over_ferkit_median"] = statistics.median(result["fer_over_ferkit"])
+            row = {}
+            for precision in ("fp32", "int8"):  # both, whichever this processor's "auto" picks
+                setup = FERKIT_SETUP.replace("{precision}", precision)
+                row[f"ferkit_{precision}_ms"], n_ours = time_once(sys.executable, setup, photo, args.repeats)
+            row["fer_ms"], n_theirs = time_once(str(fer_python), FER_SETUP, photo, args.repeats)
+            rows.append({**row, "faces": [n_ours, n_theirs]})
+    from ferkit.runtime import cpu_name, resolve_precision
+
+    result = {"processor": cpu_name(), "auto_precision": resolve_precision("auto"), "faces_found": rows[0]["faces"]}
+    result["fer_ms_median"] = round(statistics.median(r["fer_ms"] for r in rows), 2)
+    for precision in ("fp32", "int8"):
+        key = f"ferkit_{precision}_ms"
+        result[f"{key}_median"] = round(statistics.median(r[key] for r in rows), 2)
+        ratios = [round(r["fer_ms"] / r[key], 2) for r in rows]
+        result[f"fer_over_ferkit_{precision}"] = ratios
+        result[f"fer_over_ferkit_{precision}_median"] = statistics.median(ratios)
     print(json.dumps(result, indent=2))
     return 0
 
