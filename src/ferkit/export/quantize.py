@@ -91,7 +91,7 @@ def quantize_classifier(
     """The int8 twin of a model's ONNX file, calibrated on ``n`` faces drawn (with ``seed``) from the
     Training split of ``data``: Training only, never a split that chooses or reports."""
     from ..data.dataset import load_dataset
-    from ..models.model import Network, _onnx_file, load_model
+    from ..models.model import Network, load_model, onnx_file
     from ..models.shipped import resolve_weights
 
     model = load_model(weights)
@@ -99,7 +99,7 @@ def quantize_classifier(
         raise ValueError(f"{weights}: quantize one model at a time, not an ensemble or preset")
     train = load_dataset(data, classes=model.classes).split("train")
     pick = np.random.default_rng(seed).permutation(len(train))[:n]
-    return quantize(_onnx_file(resolve_weights(weights)), out, face_batches(train.images[pick], model.preprocess))
+    return quantize(onnx_file(resolve_weights(weights)), out, face_batches(train.images[pick], model.preprocess))
 
 
 def quantize_yunet(src: str | os.PathLike, out: str | os.PathLike, photos: str | os.PathLike) -> Path:

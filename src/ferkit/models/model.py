@@ -187,7 +187,7 @@ def _load_one(spec: str, backend: str, threads: int | None, device: str, precisi
     meta = read_meta(path)
     module = None
     if backend == "onnx":
-        file = _onnx_file(path, resolve_precision(precision))
+        file = onnx_file(path, resolve_precision(precision))
         meta = {**meta, "precision": "int8" if file.name.endswith(".int8.onnx") else "fp32"}
         run = onnx_run(file, threads)
     else:
@@ -208,7 +208,9 @@ def _load_one(spec: str, backend: str, threads: int | None, device: str, precisi
     )
 
 
-def _onnx_file(path: Path, precision: str = "fp32") -> Path:
+def onnx_file(path: Path, precision: str = "fp32") -> Path:
+    """The ONNX file a checkpoint runs from: itself, a shipped twin (int8 where asked and shipped), or its
+    export, made once and cached (that needs torch)."""
     if path.suffix == ".onnx":
         return path
     twin = shipped_onnx(path, precision)
