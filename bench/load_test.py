@@ -66,10 +66,21 @@ def multipart_photo() -> tuple[bytes, dict[str, str]]:
     return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
-def start_server(model: str, port: int, workers: int = 1) -> subprocess.Popen:
+def start_server(model: str, port: int, workers: int = 1, precision: str = "auto") -> subprocess.Popen:
     """``ferkit serve`` in a subprocess, returned once ``/readyz`` answers (with several workers, 10 s
     later, so that every worker has loaded its model: the first to be ready answers /readyz)."""
-    argv = [sys.executable, "-m", "ferkit.cli", "serve", "--port", str(port), "--model", model]
+    argv = [
+        sys.executable,
+        "-m",
+        "ferkit.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--model",
+        model,
+        "--precision",
+        precision,
+    ]
     server = subprocess.Popen(
         [*argv, "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
@@ -213,11 +224,12 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--model", default="default")
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--precision", default="auto", choices=("auto", "fp32", "int8"))
     ap.add_argument("--json")
     args = ap.parse_args()
     body, headers = multipart_photo()
     port = free_port()
-    server = start_server(args.model, port, args.workers)
+    server = start_server(args.model, port, args.workers, args.precision)
     probe = HealthProbe(port)
     probe.start()
     try:
@@ -226,7 +238,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(10)
-    result = {**summarize(*load, args.concurrency), "workers": args.workers, **health}
+    result = {**summarize(*load, args.concurrency), "workers": args.workers, "precision": args.precision, **health}
     print(json.dumps(result, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
