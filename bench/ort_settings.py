@@ -11,7 +11,6 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ from ferkit.faces.detect import detector_file
 from ferkit.inference.bench import frame_640x480, sample_photo
 from ferkit.runtime import cpu_name
 from ferkit.transforms.preprocess import Preprocess
+from haar_speed import ms_per_call  # bench/'s own timing loop
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "src" / "ferkit" / "weights"
 VARIANTS = {
@@ -48,14 +48,6 @@ def session(path: Path, threads: int = 0, spin: str = "stop", level: str = "all"
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
-def per_call_ms(run, n: int) -> float:
-    run()
-    t0 = time.perf_counter()
-    for _ in range(n):
-        run()
-    return (time.perf_counter() - t0) / n * 1000
-
-
 def workloads(variant: dict) -> dict:
     faces = np.random.default_rng(0).integers(0, 256, (256, 48, 48), dtype=np.uint8)
     x = Preprocess().numpy(faces)
@@ -65,10 +57,10 @@ def workloads(variant: dict) -> dict:
     for label, file in (("fp32", "default.onnx"), ("int8", "default.int8.onnx")):
         s = session(WEIGHTS / file, **variant)
         name = s.get_inputs()[0].name
-        out[f"{label} batch 1, faces/s"] = 1000 / per_call_ms(lambda s=s, n=name: s.run(None, {n: x[:1]}), 300)
-        out[f"{label} batch 256, faces/s"] = 256_000 / per_call_ms(lambda s=s, n=name: s.run(None, {n: x}), 10)
+        out[f"{label} batch 1, faces/s"] = 1000 / ms_per_call(lambda s=s, n=name: s.run(None, {n: x[:1]}), 300)
+        out[f"{label} batch 256, faces/s"] = 256_000 / ms_per_call(lambda s=s, n=name: s.run(None, {n: x}), 10)
     y = session(detector_file("yunet_s.onnx"), **variant)
-    out["YuNet, ms per 640x480 photo"] = per_call_ms(lambda: y.run(None, {y.get_inputs()[0].name: pad}), 100)
+    out["YuNet, ms per 640x480 photo"] = ms_per_call(lambda: y.run(None, {y.get_inputs()[0].name: pad}), 100)
     return out
 
 
@@ -84,9 +76,10 @@ def main() -> int:
     result = {"processor": cpu_name(), "medians": {}}
     for name, rs in runs.items():
         result["medians"][name] = {k: round(statistics.median(r[k] for r in rs), 2) for k in rs[0]}
-    print(json.dumps(result, indent=2))
+    text = json.dumps(result, indent=2)
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2))
+        Path(args.json).write_text(text)
+    print(text)
     return 0
 
 

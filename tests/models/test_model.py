@@ -60,19 +60,12 @@ def test_an_ensemble_averages_calibrated_probabilities(tiny_ckpt, tiny_onnx):
 
 
 def test_ensemble_members_must_share_classes(tiny_ckpt, synthetic_dir, tmp_path):
-    from ferkit.training.config import TrainConfig
     from ferkit.training.loop import train
 
     pytest.importorskip("torch")
-    cfg = TrainConfig(
-        data=str(synthetic_dir),
-        out=str(tmp_path / "two"),
-        model="cnn",
-        model_args={"width": 4},
-        epochs=1,
-        batch_size=30,
-        classes="happy,sad",
-    )
+    from ..training.helpers import tiny_run
+
+    cfg = tiny_run(synthetic_dir, tmp_path / "two", model="cnn", model_args={"width": 4}, epochs=1, classes="happy,sad")
     two = train(cfg, progress=False).best_checkpoint
     with pytest.raises(CheckpointError, match="disagree on classes"):
         load_model(f"{tiny_ckpt},{two}")

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..extras import require_torch
 from .checks import output_dir
 from .output import console, plain, print_json
+from .predict import add_precision_flag
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,12 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=("auto", "onnx", "torch"),
         help="ONNX Runtime (no torch needed) or PyTorch; auto: PyTorch where installed",
     )
-    ev.add_argument(
-        "--precision",
-        default="fp32",
-        choices=("fp32", "int8", "auto"),
-        help="int8: a shipped model's int8 twin, on ONNX Runtime (auto: where the processor suits it)",
-    )
+    add_precision_flag(ev, "fp32")
     ev.add_argument(
         "--ferplus",
         nargs="?",
@@ -78,18 +74,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     name = "ensemble" if "," in str(args.weights) else Path(str(args.weights)).stem
     out = args.out or (Path("ferkit-eval") / f"{name}-{args.split}")
-    rep = evaluate_path(
-        args.weights,
-        args.data,
-        split=args.split,
-        classes=args.classes,
-        tta=args.tta,
-        out_dir=out,
-        skip_bad=args.skip_bad,
-        ferplus=args.ferplus,
-        backend=args.backend,
-        precision=args.precision,
-    ).report
+    keys = ("split", "classes", "tta", "skip_bad", "ferplus", "backend", "precision")
+    rep = evaluate_path(args.weights, args.data, out_dir=out, **{k: getattr(args, k) for k in keys}).report
     if args.json:
         print_json(rep)
         return 0
@@ -122,14 +108,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         require_torch("ferkit calibrate --backend torch")
     from ..evaluation.calibrate import calibrate
 
-    res = calibrate(
-        args.weights,
-        args.data,
-        split=args.split,
-        recall_floor=args.recall_floor,
-        backend=args.backend,
-        ferplus=args.ferplus,
-    )
+    keys = ("split", "recall_floor", "backend", "ferplus")
+    res = calibrate(args.weights, args.data, **{k: getattr(args, k) for k in keys})
     if args.json:
         print_json(res)
         return 0

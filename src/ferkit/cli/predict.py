@@ -31,12 +31,7 @@ def add_recognizer_flags(p: argparse.ArgumentParser) -> None:
         help="warp faces onto FER2013's keypoint template (level: eyes levelled) or crop boxes (none)",
     )
     p.add_argument("--backend", default="onnx", choices=("onnx", "torch"), help="classifier runtime")
-    p.add_argument(
-        "--precision",
-        default="auto",
-        choices=("auto", "fp32", "int8"),
-        help="the shipped models' int8 twins, float32, or auto: int8 where the processor has int8 dot products",
-    )
+    add_precision_flag(p, "auto")
     p.add_argument(
         "--uncertain-below",
         type=PROBABILITY,
@@ -49,6 +44,17 @@ def add_recognizer_flags(p: argparse.ArgumentParser) -> None:
         type=number(float, 0.0, 1.0, hi_open=True),
         default=0.6,
         help="video: weight of the past in the probability EMA, in [0, 1)",
+    )
+
+
+def add_precision_flag(p: argparse.ArgumentParser, default: str) -> None:
+    """``--precision``: a shipped model's int8 twin, float32, or int8 where the processor has int8 dot
+    products (ferkit.runtime.resolve_precision)."""
+    p.add_argument(
+        "--precision",
+        default=default,
+        choices=("auto", "fp32", "int8"),
+        help="int8: a shipped model's int8 twin on ONNX Runtime; auto: int8 where the processor has int8 dot products",
     )
 
 

@@ -6,7 +6,7 @@ import argparse
 import os
 
 from .checks import COUNT, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, number
-from .predict import ALIGNS
+from .predict import ALIGNS, add_precision_flag
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sv.add_argument("--backend", default="onnx", choices=("onnx", "torch"))
     sv.add_argument("--detector", default="yunet", help="face detector: yunet, haar, none (ferkit models lists them)")
     sv.add_argument("--align", default="level", choices=ALIGNS, help="face alignment")
-    sv.add_argument("--precision", default="auto", choices=("auto", "fp32", "int8"), help="as for predict")
+    add_precision_flag(sv, "auto")
     sv.add_argument("--classes", help="restrict to these classes, probabilities renormalised (e.g. happy,sad,neutral)")
     sv.add_argument(
         "--api-key",

@@ -101,19 +101,8 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     require_torch("ferkit finetune")
     from ..training.finetune import finetune, finetune_config
 
-    cfg = finetune_config(
-        args.source,
-        args.data,
-        args.out,
-        classes=args.classes,
-        epochs=args.epochs,
-        lr=args.lr,
-        freeze_backbone=args.freeze_backbone,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        ferplus=args.ferplus,
-        label_mode=args.label_mode,
-    )
+    keys = ("classes", "epochs", "lr", "freeze_backbone", "batch_size", "seed", "ferplus", "label_mode")
+    cfg = finetune_config(args.source, args.data, args.out, **{k: getattr(args, k) for k in keys})
     rep = finetune(cfg, compare_scratch=not args.no_compare)
     console.print(
         f"fine-tuned from {args.source}: {rep['finetuned']['split']} accuracy "
