@@ -12,6 +12,7 @@ from PIL import Image
 from ferkit.cli.main import main
 from ferkit.evaluation.benchmark import run_benchmark, to_markdown
 from ferkit.inference.bench import sample_photo
+from ferkit.labels import CLASSES, FERPLUS_CLASSES
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,13 @@ def cross(tmp_path_factory):
 def test_crop_benchmarks_and_a_photo_set_in_one_table(fer_slice_zip, cross):
     res = run_benchmark("default", fer2013=fer_slice_zip, cross=cross, backend="onnx")
     rows = {r["benchmark"]: r for r in res["rows"]}
-    assert list(rows) == ["FER2013 PrivateTest", "FER+ PrivateTest", "FER+ PublicTest", "mini (photos)"]
+    assert list(rows) == [
+        "FER2013 PrivateTest",
+        "FER2013 PublicTest",
+        "FER+ PrivateTest",
+        "FER+ PublicTest",
+        "mini (photos)",
+    ]
     assert rows["FER2013 PrivateTest"]["n"] == 210 and len(rows["FER2013 PrivateTest"]["recall"]) == 7
     assert rows["FER+ PrivateTest"]["n"] < 210  # faces without a majority (and contempt) are not scored
     mini = rows["mini (photos)"]
@@ -38,6 +45,14 @@ def test_crop_benchmarks_and_a_photo_set_in_one_table(fer_slice_zip, cross):
     assert res["skipped"] == []
     text = to_markdown(res)
     assert "| FER+ PrivateTest |" in text and "end to end" in text
+
+
+def test_an_eight_class_model_is_scored_on_the_classes_each_set_has(fer_slice_zip):
+    res = run_benchmark("ferplus", fer2013=fer_slice_zip, backend="onnx", precision="int8")
+    rows = {r["benchmark"]: r for r in res["rows"]}
+    assert set(rows["FER2013 PrivateTest"]["recall"]) == set(CLASSES)  # FER2013 has no contempt
+    assert set(rows["FER+ PrivateTest"]["recall"]) == set(FERPLUS_CLASSES)
+    assert res["precision"] == "int8" and "(int8)" in to_markdown(res)
 
 
 def test_missing_sets_are_named_and_the_cli_writes_both_files(tmp_path, capsys):

@@ -6,18 +6,29 @@ import json
 
 import pytest
 
+from ferkit.labels import CLASSES, FERPLUS_CLASSES
 from ferkit.models.meta import CheckpointError, read_meta
 from ferkit.models.shipped import resolve_weights, shipped_models, shipped_onnx, spec_meta
 
 
-def test_shipped_default_has_both_files_with_the_same_metadata():
-    path = shipped_models()["default"]
+SHIPPED_CLASSES = {"default": CLASSES, "ferplus": FERPLUS_CLASSES}
+
+
+def test_every_shipped_model_is_known_here():
+    assert set(shipped_models()) == set(SHIPPED_CLASSES)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED_CLASSES))
+def test_a_shipped_model_has_both_files_with_the_same_metadata_and_a_card(name):
+    path = shipped_models()[name]
     twin = shipped_onnx(path)
     assert twin is not None and twin.suffix == ".onnx"
-    meta = spec_meta("default")
-    assert meta == read_meta(twin)
-    assert meta["classes"] == ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
+    meta = spec_meta(name)
+    assert meta == read_meta(twin) and meta["name"] == name
+    assert tuple(meta["classes"]) == SHIPPED_CLASSES[name]
     assert meta["metrics"]["test_acc"] > 0.62 and meta["temperature"] > 0
+    card = path.with_suffix(".md").read_text()
+    assert f"make reproduce MODEL={name}" in card and f"{meta['metrics']['test_acc']:.2%}" in card
 
 
 def test_run_directory_and_names_resolve(tiny_ckpt):
@@ -42,7 +53,7 @@ def test_the_3class_preset_is_the_default_restricted():
         CheckpointError, match="default-3class: a preset .* --weights default --classes happy,neutral,sad"
     ):
         resolve_weights("default-3class")
-    with pytest.raises(CheckpointError, match="shipped models: default, default-3class"):
+    with pytest.raises(CheckpointError, match="shipped models: default, ferplus, default-3class"):
         resolve_weights("nope")
 
 

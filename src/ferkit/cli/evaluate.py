@@ -46,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     bm.add_argument("--data", help="FER2013 (.zip, .csv or folder): its PrivateTest, and FER+'s by the shipped votes")
     bm.add_argument("--cross", metavar="DIR", help="a folder of photo sets, DIR/<set>/<class>/<photo>, run end to end")
     bm.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"), help="as for evaluate")
+    add_precision_flag(bm, "fp32")
     bm.add_argument(
         "--out", type=output_dir, help="folder for benchmark.md and benchmark.json (default ferkit-eval/...)"
     )
@@ -137,7 +138,9 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
     if args.backend == "torch":
         require_torch("ferkit benchmark --backend torch")
-    result = run_benchmark(args.weights, fer2013=args.data, cross=args.cross, backend=args.backend)
+    result = run_benchmark(
+        args.weights, fer2013=args.data, cross=args.cross, backend=args.backend, precision=args.precision
+    )
     name = "ensemble" if "," in str(args.weights) else Path(str(args.weights)).stem
     md, js = write_benchmark(result, args.out or Path("ferkit-eval") / f"benchmark-{name}")
     if args.json:

@@ -143,7 +143,8 @@ def _print_models(shipped: dict[str, dict], architectures: dict[str, str]) -> No
     from rich.table import Table
 
     table = Table(title="Shipped models")
-    for col in ("name", "architecture", "classes", "PublicTest acc", "PrivateTest acc"):
+    table.add_column("name", no_wrap=True)
+    for col in ("architecture", "classes", "labels", "PublicTest acc", "PrivateTest acc"):
         table.add_column(col)
     for n, m in shipped.items():
         met = m.get("metrics", {})
@@ -151,6 +152,7 @@ def _print_models(shipped: dict[str, dict], architectures: dict[str, str]) -> No
             n,
             m["model"],
             str(len(m["classes"])),
+            "FER+" if m.get("train", {}).get("config", {}).get("ferplus") else "FER2013",
             f"{met.get('val_acc', float('nan')):.4f}",
             f"{met['test_acc']:.4f}" if "test_acc" in met else "-",
         )

@@ -1,8 +1,9 @@
 """``ferkit benchmark``: one model on every benchmark at hand, in one table.
 
 FER2013 PrivateTest (the challenge's labels) and FER+ PrivateTest (majority of ten annotators) score the
-network on FER2013's crops, one view, as ``ferkit evaluate`` does; FER+ PublicTest is there for choosing
-(its neutral recall is how the default is chosen, ``docs/benchmarks.md``). The cross-dataset sets
+network on FER2013's crops, one view, as ``ferkit evaluate`` does; the PublicTest rows are there for
+choosing (the default is chosen by FER2013 PublicTest accuracy and FER+ PublicTest neutral recall,
+``docs/benchmarks.md``). The cross-dataset sets
 (``fer-cross/<set>/<class>/<photo>``, e.g. JAFFE and Yale) are photos, not crops: they run end to end,
 detector and alignment included, as ``ferkit predict`` would, and a photo where no face is found counts as
 wrong. A model is scored on the classes a set has (a seven-class set drops FER+'s contempt; Yale's four
@@ -28,12 +29,15 @@ def run_benchmark(
     fer2013: str | os.PathLike | None = None,
     cross: str | os.PathLike | None = None,
     backend: str = "auto",
+    precision: str = "fp32",
 ) -> dict:
-    """Every benchmark found: ``{"model", "rows": [...], "skipped": [...]}``, a row per benchmark with its
-    accuracy, macro-F1, macro-recall, per-class recall, size and what it measures."""
+    """Every benchmark found: ``{"model", "precision", "rows": [...], "skipped": [...]}``, a row per
+    benchmark with its accuracy, macro-F1, macro-recall, per-class recall, size and what it measures.
+    ``precision`` applies to crops and photos alike (float32 by default, so that every machine gets the same
+    numbers)."""
     rows, skipped = [], []
     if fer2013 and Path(fer2013).exists():
-        rows += _crop_rows(weights, fer2013, backend)
+        rows += _crop_rows(weights, fer2013, backend, precision)
     else:
         skipped.append(f"FER2013 and FER+: no data at {fer2013 or '(none given: --data)'}")
     sets = sorted(p for p in Path(cross).iterdir() if p.is_dir()) if cross and Path(cross).is_dir() else []
@@ -42,22 +46,30 @@ def run_benchmark(
     if sets:
         from ..inference.pipeline import Recognizer
 
-        rec = Recognizer.from_pretrained(weights, backend="onnx" if backend == "auto" else backend)
+        rec = Recognizer.from_pretrained(weights, backend="onnx" if backend == "auto" else backend, precision=precision)
         rows += [_photo_row(rec, s) for s in sets]
-    return {"model": str(weights), "rows": rows, "skipped": skipped}
+    return {"model": str(weights), "precision": precision, "rows": rows, "skipped": skipped}
 
 
-def _crop_rows(weights: str, data: str | os.PathLike, backend: str) -> list[dict]:
+def _crop_rows(weights: str, data: str | os.PathLike, backend: str, precision: str) -> list[dict]:
+    from ..labels import CLASSES
+    from ..models.model import load_model
     from .evaluate import evaluate_path
 
+    # FER2013's labels have no contempt: a FER+ model is scored there on the seven classes it shares.
+    shared = ",".join(c for c in load_model(weights, backend=backend, precision=precision).classes if c in CLASSES)
     runs = (
         ("FER2013 PrivateTest", "test", None, "the challenge's labels"),
+        ("FER2013 PublicTest", "val", None, "the challenge's labels; for choosing, not reporting"),
         ("FER+ PrivateTest", "test", "shipped", "majority of 10 annotators"),
         ("FER+ PublicTest", "val", "shipped", "majority of 10 annotators; for choosing, not reporting"),
     )
     out = []
     for name, split, ferplus, labels in runs:
-        rep = evaluate_path(weights, data, split=split, ferplus=ferplus, backend=backend).report
+        classes = None if ferplus else shared
+        rep = evaluate_path(
+            weights, data, split=split, classes=classes, ferplus=ferplus, backend=backend, precision=precision
+        ).report
         out.append(_row(name, rep, f"FER2013 crops, one view; {labels}"))
     return out
 
@@ -107,7 +119,12 @@ def to_markdown(result: dict) -> str:
     """The benchmark as a Markdown table (and a line per skipped set)."""
     classes = list(dict.fromkeys(c for r in result["rows"] for c in r["recall"]))
     head = ["benchmark", "n", "accuracy", "macro-F1", "macro-recall", *(f"{c} recall" for c in classes), "what"]
-    lines = [f"**{result['model']}**", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = [
+        f"**{result['model']}** ({result['precision']})",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     for r in result["rows"]:
         recall = [f"{r['recall'][c]:.3f}" if c in r["recall"] else "" for c in classes]
         cells = [

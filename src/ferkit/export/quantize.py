@@ -97,7 +97,9 @@ def quantize_classifier(
     model = load_model(weights)
     if not isinstance(model, Network):
         raise ValueError(f"{weights}: quantize one model at a time, not an ensemble or preset")
-    train = load_dataset(data, classes=model.classes).split("train")
+    # Calibration needs faces, not labels: every Training face counts, whatever the model's classes (FER+'s
+    # contempt is no FER2013 class).
+    train = load_dataset(data).split("train")
     pick = np.random.default_rng(seed).permutation(len(train))[:n]
     return quantize(onnx_file(resolve_weights(weights)), out, face_batches(train.images[pick], model.preprocess))
 
