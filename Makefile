@@ -48,13 +48,13 @@ MODEL ?= default
 reproduce: $(STAMP)
 	$(FERKIT) train --config configs/$(MODEL).toml --data "$(FER2013)" --out runs/$(MODEL)
 
-# Re-make the shipped ONNX twin of the shipped default after retraining or recalibrating it.
+# Re-make a shipped model's ONNX twin after retraining or recalibrating it: make weights [MODEL=ferplus]
 weights: $(STAMP)
-	$(FERKIT) export --weights default --out src/ferkit/weights/default.onnx
+	$(FERKIT) export --weights $(MODEL) --out src/ferkit/weights/$(MODEL).onnx
 
-# The shipped int8 twin of the default, calibrated on 1,000 FER2013 Training faces.
+# A shipped model's int8 twin, calibrated on 1,000 FER2013 Training faces: make int8 [MODEL=ferplus]
 int8: $(STAMP)
-	$(FERKIT) export --weights default --int8 --data "$(FER2013)" --out src/ferkit/weights/default.int8.onnx
+	$(FERKIT) export --weights $(MODEL) --int8 --data "$(FER2013)" --out src/ferkit/weights/$(MODEL).int8.onnx
 
 # Re-derive the shipped YuNet file (input size marked dynamic) from the published one in ../shared/models.
 detectors: $(STAMP)
