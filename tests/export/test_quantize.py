@@ -11,7 +11,6 @@ from ferkit.models.model import load_model
 from ferkit.models.shipped import shipped_models, shipped_onnx
 from ferkit.runtime import resolve_precision
 
-
 SHIPPED = ("default", "ferplus")
 
 

@@ -10,7 +10,6 @@ from ferkit.labels import CLASSES, FERPLUS_CLASSES
 from ferkit.models.meta import CheckpointError, read_meta
 from ferkit.models.shipped import resolve_weights, shipped_models, shipped_onnx, spec_meta
 
-
 SHIPPED_CLASSES = {"default": CLASSES, "ferplus": FERPLUS_CLASSES}
 
 

@@ -142,17 +142,15 @@ def _print_detectors(info: dict[str, dict]) -> None:
 def _print_models(shipped: dict[str, dict], architectures: dict[str, str]) -> None:
     from rich.table import Table
 
-    table = Table(title="Shipped models")
-    table.add_column("name", no_wrap=True)
-    for col in ("architecture", "classes", "labels", "PublicTest acc", "PrivateTest acc"):
-        table.add_column(col)
+    table = Table(title="Shipped models (classes, labels; accuracy on those labels)")
+    for col in ("name", "architecture", "classes", "PublicTest", "PrivateTest"):
+        table.add_column(col, no_wrap=True)
     for n, m in shipped.items():
         met = m.get("metrics", {})
         table.add_row(
             n,
             m["model"],
-            str(len(m["classes"])),
-            "FER+" if m.get("train", {}).get("config", {}).get("ferplus") else "FER2013",
+            f"{len(m['classes'])}, {'FER+' if m.get('train', {}).get('config', {}).get('ferplus') else 'FER2013'}",
             f"{met.get('val_acc', float('nan')):.4f}",
             f"{met['test_acc']:.4f}" if "test_acc" in met else "-",
         )
