@@ -52,26 +52,28 @@ def run_benchmark(
 
 
 def _crop_rows(weights: str, data: str | os.PathLike, backend: str, precision: str) -> list[dict]:
+    """The four crop benchmarks from one load of the model and one of each label set (as ``ferkit evaluate
+    --split val|test [--ferplus]`` would score them, one view)."""
+    from ..data.dataset import load_dataset
     from ..labels import CLASSES
     from ..models.model import load_model
-    from .evaluate import evaluate_path
+    from .evaluate import evaluate
 
+    model = load_model(weights, backend="onnx" if precision != "fp32" else backend, precision=precision)
+    size = model.preprocess.image_size
     # FER2013's labels have no contempt: a FER+ model is scored there on the seven classes it shares.
-    shared = ",".join(c for c in load_model(weights, backend=backend, precision=precision).classes if c in CLASSES)
+    fer2013 = load_dataset(data, classes=tuple(c for c in model.classes if c in CLASSES), image_size=size)
+    ferplus = load_dataset(data, classes=model.classes, image_size=size, ferplus="shipped")
     runs = (
-        ("FER2013 PrivateTest", "test", None, "the challenge's labels"),
-        ("FER2013 PublicTest", "val", None, "the challenge's labels; for choosing, not reporting"),
-        ("FER+ PrivateTest", "test", "shipped", "majority of 10 annotators"),
-        ("FER+ PublicTest", "val", "shipped", "majority of 10 annotators; for choosing, not reporting"),
+        ("FER2013 PrivateTest", fer2013, "test", "the challenge's labels"),
+        ("FER2013 PublicTest", fer2013, "val", "the challenge's labels; for choosing, not reporting"),
+        ("FER+ PrivateTest", ferplus, "test", "majority of 10 annotators"),
+        ("FER+ PublicTest", ferplus, "val", "majority of 10 annotators; for choosing, not reporting"),
     )
-    out = []
-    for name, split, ferplus, labels in runs:
-        classes = None if ferplus else shared
-        rep = evaluate_path(
-            weights, data, split=split, classes=classes, ferplus=ferplus, backend=backend, precision=precision
-        ).report
-        out.append(_row(name, rep, f"FER2013 crops, one view; {labels}"))
-    return out
+    return [
+        _row(name, evaluate(model, labelled.split(split)).report, f"FER2013 crops, one view; {labels}")
+        for name, labelled, split, labels in runs
+    ]
 
 
 def _photo_row(rec, folder: Path) -> dict:
