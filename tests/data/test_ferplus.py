@@ -225,3 +225,12 @@ def test_microsofts_own_layout_loads_with_its_votes(fer_slice_zip, tmp_path):
         fh.write('fer9999999.png,"(0, 0, 48, 48)",10,0,0,0,0,0,0,0,0,0\n')
     with pytest.raises(DataError, match=r"FER2013Test/label.csv:\d+: fer9999999.png is not in"):
         load_dataset(tmp_path / "ms", cache=False)
+
+
+def test_unknown_leads_when_unknown_or_not_a_face_ties_or_beats_every_expression():
+    votes = np.zeros((4, 10), np.uint8)
+    votes[0, [0, 8]] = (3, 5)  # unknown beats neutral
+    votes[1, [1, 9]] = (4, 4)  # not a face ties happiness
+    votes[2, [0, 8]] = (6, 2)  # neutral beats unknown
+    votes[3, [0, 8]] = (2, 1)  # a single vote is dropped first: neutral alone
+    assert ferplus.unknown_leads(votes).tolist() == [True, True, False, False]

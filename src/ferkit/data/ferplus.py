@@ -193,6 +193,13 @@ def majority(votes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _TO_CLASS[np.minimum(win, _EMOTIONS - 1)], keep
 
 
+def unknown_leads(votes: np.ndarray) -> np.ndarray:
+    """Per image, whether "unknown" or "not a face" has at least as many votes (single votes dropped) as
+    any expression: why the majority rule drops an image, when it does, rather than for a split vote."""
+    v = _trimmed(np.atleast_2d(votes))
+    return v[:, _EMOTIONS:].max(1) >= v[:, :_EMOTIONS].max(1)
+
+
 def _crowd_distribution(counts: np.ndarray) -> np.ndarray | None:
     """One image's target over the 8 expressions (vote-column order) for the crossentropy and probability
     schemes: the top classes, ties together, until they hold three quarters of the votes (at most three);

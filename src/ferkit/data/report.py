@@ -79,11 +79,10 @@ def ferplus_report(data: FERDataset) -> dict:
     split, the faces FER+'s majority rule keeps and why the others drop (no majority; unknown or "not a
     face" winning); per FER2013 class, how often FER+'s majority agrees and what it says instead."""
     from ..labels import FERPLUS_CLASSES
-    from .ferplus import majority
+    from .ferplus import majority, unknown_leads
 
     label, keep = majority(data.votes)
-    trimmed = np.where(data.votes > 1, data.votes, 0)
-    odd = trimmed[:, 8:].max(1) >= trimmed[:, :8].max(1)  # unknown or not-a-face leads
+    odd = unknown_leads(data.votes)
     splits = {}
     for s in SPLITS:
         m = data.splits == s
