@@ -72,17 +72,14 @@ def face_batches(faces: np.ndarray, preprocess, batch: int = 64) -> Iterator[np.
         yield preprocess.numpy(faces[i : i + batch])
 
 
-def photo_batches(photos: Iterable[np.ndarray], side: int = 640) -> Iterator[np.ndarray]:
-    """The shipped YuNet's input (``(1, H, W, 3)`` uint8 RGB, sides a multiple of 32) from RGB photos,
-    each shrunk to ``side`` pixels on its long side as the detector would see a typical photo."""
-    import cv2
+def photo_batches(photos: Iterable[np.ndarray], runtime, side: int = 640) -> Iterator[np.ndarray]:
+    """A YuNet file's input (as its :class:`~ferkit.faces.yunet.YuNetRuntime` prepares it) from RGB photos,
+    each first shrunk to ``side`` pixels on its long side as the detector would see a typical photo."""
+    from ..faces.detect import shrink
 
     for rgb in photos:
-        h, w = rgb.shape[:2]
-        f = min(1.0, side / max(h, w))
-        img = cv2.resize(rgb, (max(32, round(w * f)), max(32, round(h * f))), interpolation=cv2.INTER_AREA)
-        ph, pw = -img.shape[0] % 32, -img.shape[1] % 32
-        yield np.ascontiguousarray(cv2.copyMakeBorder(img, 0, ph, 0, pw, cv2.BORDER_CONSTANT)[None])
+        f = side / max(rgb.shape[:2])
+        yield runtime.inputs(shrink(rgb, f) if f < 1 else rgb)[0]
 
 
 def quantize_classifier(
@@ -107,8 +104,9 @@ def quantize_classifier(
 def quantize_yunet(src: str | os.PathLike, out: str | os.PathLike, photos: str | os.PathLike) -> Path:
     """The int8 twin of a YuNet file, calibrated on the photos in the folder ``photos``."""
     from ..data.decode import IMAGE_SUFFIXES, load_image
+    from ..faces.yunet import YuNetRuntime
 
     files = sorted(p for p in Path(photos).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
         raise ValueError(f"{photos}: no photos to calibrate on")
-    return quantize(src, out, photo_batches(load_image(p) for p in files))
+    return quantize(src, out, photo_batches((load_image(p) for p in files), YuNetRuntime(src)))

@@ -49,25 +49,29 @@ class YuNetRuntime:
         h, w = inp.shape[1:3] if self.rgb_uint8 else inp.shape[2:4]
         self.fixed = (w, h) if isinstance(h, int) and isinstance(w, int) else None
 
-    def run(self, rgb: np.ndarray, score_threshold: float, nms_threshold: float) -> np.ndarray:
-        """Faces in a uint8 RGB image as rows of box (x, y, w, h), five keypoints (x, y) and the score."""
+    def inputs(self, rgb: np.ndarray) -> tuple[np.ndarray, float]:
+        """The session's input for a uint8 RGB image (shrunk to a fixed-size file's input, padded right and
+        bottom so coordinates are unchanged) and the factor it was shrunk by."""
         h, w = rgb.shape[:2]
         f = 1.0
         if self.fixed is not None:
             f = min(1.0, self.fixed[0] / w, self.fixed[1] / h)
             if f < 1:
-                rgb = cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+                rgb = shrink(rgb, f)
             pw, ph = self.fixed[0] - rgb.shape[1], self.fixed[1] - rgb.shape[0]
         else:
-            pw, ph = -w % 32, -h % 32  # pad right and bottom: coordinates are unchanged
+            pw, ph = -w % 32, -h % 32
         if pw or ph:
             rgb = cv2.copyMakeBorder(rgb, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
         if self.rgb_uint8:
-            x = np.ascontiguousarray(rgb)[None]
-        else:  # a published file: float BGR, channels first
-            x = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR).transpose(2, 0, 1)[None].astype(np.float32)
+            return np.ascontiguousarray(rgb)[None], f
+        return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR).transpose(2, 0, 1)[None].astype(np.float32), f  # float BGR
+
+    def run(self, rgb: np.ndarray, score_threshold: float, nms_threshold: float) -> np.ndarray:
+        """Faces in a uint8 RGB image as rows of box (x, y, w, h), five keypoints (x, y) and the score."""
+        x, f = self.inputs(rgb)
         outs = dict(zip(self.outputs, self.session.run(self.outputs, {self.input: x})))
-        faces = decode(outs, rgb.shape[1], score_threshold)
+        faces = decode(outs, x.shape[2] if self.rgb_uint8 else x.shape[3], score_threshold)
         faces = faces[nms(faces, score_threshold, nms_threshold)]
         faces[:, :14] /= f
         return faces
