@@ -32,30 +32,28 @@ PRECISIONS = ("auto", "fp32", "int8")
 INT8_FEATURES = ("avx512_vnni", "avx_vnni", "amx_int8")
 
 
-def cpu_flags() -> frozenset[str]:
-    """The processor's feature flags (Linux's /proc/cpuinfo; empty where it cannot be read)."""
+def _cpuinfo(field: str) -> str | None:
+    """The first ``field`` line's value in Linux's /proc/cpuinfo (None where it cannot be read)."""
     try:
         with open("/proc/cpuinfo") as fh:
             for line in fh:
-                if line.startswith("flags"):
-                    return frozenset(line.split(":", 1)[1].split())
+                if line.startswith(field):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return frozenset()
+    return None
+
+
+def cpu_flags() -> frozenset[str]:
+    """The processor's feature flags (empty where they cannot be read)."""
+    return frozenset((_cpuinfo("flags") or "").split())
 
 
 def cpu_name() -> str:
     """The processor's model name, for benchmark reports."""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
     import platform
 
-    return platform.processor() or platform.machine()
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 def resolve_precision(precision: str = "auto") -> str:

@@ -4,7 +4,7 @@ QDQ format, weights per channel (signed int8), activations per tensor (unsigned)
 data that is never a test split: FER2013 Training faces for the classifier, photos for the face detector.
 On processors with int8 dot-product instructions (AVX-512 VNNI, AVX-VNNI) ONNX Runtime runs these several
 times faster than float32; on AVX2 alone the gain is small or negative, which is why
-:func:`ferkit.runtime.auto_precision` chooses by what the processor offers.
+:func:`ferkit.runtime.resolve_precision` chooses by what the processor offers.
 """
 
 from __future__ import annotations
