@@ -9,6 +9,11 @@ from .checks import FRACTION_OPEN, NON_NEGATIVE_INT, output_file
 from .output import console, print_json
 
 
+def add_ferplus_flag(p: argparse.ArgumentParser, help: str, **kw) -> None:
+    """``--ferplus [PATH]``: FER+'s votes; alone, the copy that ships inside ferkit ("shipped")."""
+    p.add_argument("--ferplus", nargs="?", const="shipped", metavar="PATH", help=help, **kw)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     data = sub.add_parser("data", help="inspect datasets").add_subparsers(dest="data_command", required=True)
     rep = data.add_parser("report", help="images per class and split, duplicates, blanks, sample grid")
@@ -17,12 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--grid", metavar="PNG", type=output_file, help="write a picture of samples per class")
     rep.add_argument("--classes", help="comma-separated subset, e.g. happy,sad,neutral")
     rep.add_argument("--skip-bad", action="store_true", help="skip and count bad rows/images instead of failing")
-    rep.add_argument(
-        "--ferplus",
-        nargs="?",
-        const="shipped",
-        metavar="PATH",
-        help="also report FER+'s votes: faces kept and dropped, agreement with FER2013's labels (with --grid, a "
+    add_ferplus_flag(
+        rep,
+        "also report FER+'s votes: faces kept and dropped, agreement with FER2013's labels (with --grid, a "
         "picture of disagreements beside it)",
     )
     rep.add_argument("--val-fraction", type=FRACTION_OPEN, default=0.1)
@@ -36,12 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     pack.add_argument("--splits", default="train,val", help="comma-separated splits to keep (default: train,val)")
     pack.add_argument("--drop-duplicates", default="all", choices=("none", "cross-split", "all"))
     pack.add_argument("--classes", help="comma-separated subset, e.g. happy,sad,neutral")
-    pack.add_argument(
-        "--ferplus",
-        nargs="?",
-        const="shipped",
-        metavar="PATH",
-        help="also carry each image's FER+ votes (ferkit's own copy, or a fer2013new.csv or folder); "
+    add_ferplus_flag(
+        pack,
+        "also carry each image's FER+ votes (ferkit's own copy, or a fer2013new.csv or folder); "
         "labels stay FER2013's, `train --ferplus` on the pack uses the votes",
     )
     pack.add_argument(

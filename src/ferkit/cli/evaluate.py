@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..extras import require_torch
 from .checks import output_dir
+from .data import add_ferplus_flag
 from .output import console, plain, print_json
 from .predict import add_precision_flag
 
@@ -25,19 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--out", type=output_dir, help="folder for report.json and the pictures (default ferkit-eval/...)")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
     ev.add_argument("--skip-bad", action="store_true")
-    ev.add_argument(
-        "--backend",
-        default="auto",
-        choices=("auto", "onnx", "torch"),
-        help="ONNX Runtime (no torch needed) or PyTorch; auto: PyTorch where installed",
-    )
+    _backend_flag(ev, "ONNX Runtime (no torch needed) or PyTorch; auto: PyTorch where installed")
     add_precision_flag(ev, "fp32")
-    ev.add_argument(
-        "--ferplus",
-        nargs="?",
-        const="shipped",
-        metavar="PATH",
-        help="label the split by FER+ majority vote (the FER+ benchmark): ferkit's copy of the votes, or a file/folder",
+    add_ferplus_flag(
+        ev, "label the split by FER+ majority vote (the FER+ benchmark): ferkit's copy of the votes, or a file/folder"
     )
     ev.set_defaults(func=cmd_evaluate)
 
@@ -45,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     bm.add_argument("--weights", default="default", help="as for evaluate")
     bm.add_argument("--data", help="FER2013 (.zip, .csv or folder): its PrivateTest, and FER+'s by the shipped votes")
     bm.add_argument("--cross", metavar="DIR", help="a folder of photo sets, DIR/<set>/<class>/<photo>, run end to end")
-    bm.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"), help="as for evaluate")
+    _backend_flag(bm)
     add_precision_flag(bm, "fp32")
     bm.add_argument(
         "--out", type=output_dir, help="folder for benchmark.md and benchmark.json (default ferkit-eval/...)"
@@ -63,9 +55,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="also fit per-class offsets so these classes reach these recalls on the split, e.g. fear=0.5,sad=0.55",
     )
     ca.add_argument("--json", action="store_true", help="print what was fitted (and what it changed) as JSON")
-    ca.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"), help="as for evaluate")
-    ca.add_argument("--ferplus", nargs="?", const="shipped", metavar="PATH", help="fit on FER+ majority labels")
+    _backend_flag(ca)
+    add_ferplus_flag(ca, "fit on FER+ majority labels")
     ca.set_defaults(func=cmd_calibrate)
+
+
+def _backend_flag(p: argparse.ArgumentParser, help: str = "as for evaluate") -> None:
+    p.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"), help=help)
+
+
+def _run_name(weights: str) -> str:
+    """The default output folder's name for a weights spec."""
+    return "ensemble" if "," in str(weights) else Path(str(weights)).stem
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -73,8 +74,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         require_torch("ferkit evaluate --backend torch")
     from ..evaluation.evaluate import evaluate_path
 
-    name = "ensemble" if "," in str(args.weights) else Path(str(args.weights)).stem
-    out = args.out or (Path("ferkit-eval") / f"{name}-{args.split}")
+    out = args.out or (Path("ferkit-eval") / f"{_run_name(args.weights)}-{args.split}")
     keys = ("split", "classes", "tta", "skip_bad", "ferplus", "backend", "precision")
     rep = evaluate_path(args.weights, args.data, out_dir=out, **{k: getattr(args, k) for k in keys}).report
     if args.json:
@@ -141,8 +141,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     result = run_benchmark(
         args.weights, fer2013=args.data, cross=args.cross, backend=args.backend, precision=args.precision
     )
-    name = "ensemble" if "," in str(args.weights) else Path(str(args.weights)).stem
-    md, js = write_benchmark(result, args.out or Path("ferkit-eval") / f"benchmark-{name}")
+    md, js = write_benchmark(result, args.out or Path("ferkit-eval") / f"benchmark-{_run_name(args.weights)}")
     if args.json:
         print_json(result)
     else:

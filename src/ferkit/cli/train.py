@@ -8,8 +8,10 @@ import json
 from pathlib import Path
 
 from ..extras import require_torch
+from ..labels import LABEL_MODES
 from ..training.config import INF, RANGES, TrainConfig
 from .checks import COUNT, NON_NEGATIVE_INT, POSITIVE, number, output_dir
+from .data import add_ferplus_flag
 from .output import console
 
 
@@ -31,8 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ft.add_argument("--batch-size", type=number(int, 2))
     ft.add_argument("--seed", type=NON_NEGATIVE_INT)
     ft.add_argument("--freeze-backbone", action="store_true", help="train only the new classifier head")
-    ft.add_argument("--ferplus", nargs="?", const="shipped", metavar="PATH", help="label FER2013 by FER+'s votes")
-    ft.add_argument("--label-mode", choices=("majority", "probability", "crossentropy"), help="FER+ training labels")
+    add_ferplus_flag(ft, "label FER2013 by FER+'s votes")
+    ft.add_argument("--label-mode", choices=LABEL_MODES, help="FER+ training labels")
     ft.add_argument("--no-compare", action="store_true", help="skip the from-scratch comparison run")
     ft.set_defaults(func=cmd_finetune)
 
@@ -61,7 +63,7 @@ def add_config_flags(p: argparse.ArgumentParser, helps: dict[str, str]) -> None:
         elif isinstance(default, dict):
             p.add_argument(flag, dest=f.name, type=json.loads, default=None, metavar="JSON", help=f"JSON: {described}")
         elif f.name == "ferplus":  # `--ferplus` alone: the votes ferkit ships
-            p.add_argument(flag, dest=f.name, nargs="?", const="shipped", default=None, metavar="PATH", help=described)
+            add_ferplus_flag(p, described, dest=f.name, default=None)
         elif f.name in RANGES:
             lo, hi, lo_open, hi_open = RANGES[f.name]
             kind = number(type(default), lo, None if hi == INF else hi, lo_open=lo_open, hi_open=hi_open)
