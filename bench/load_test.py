@@ -24,6 +24,8 @@ import time
 import uuid
 from pathlib import Path
 
+from ferkit.runtime import PRECISIONS
+
 
 def rss_mb(pid: int) -> float:
     """The resident memory of a server process and its worker processes."""
@@ -224,7 +226,7 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--model", default="default")
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--precision", default="auto", choices=("auto", "fp32", "int8"))
+    ap.add_argument("--precision", default="auto", choices=PRECISIONS)
     ap.add_argument("--json")
     args = ap.parse_args()
     body, headers = multipart_photo()
