@@ -15,6 +15,7 @@ import logging
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from ..models.shipped import split_weights
 from .config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,10 @@ def resolve_teachers(cfg: TrainConfig) -> TrainConfig:
     trained) run."""
     if not cfg.teacher or RECIPE not in cfg.teacher:
         return cfg
-    specs = [part.strip() for part in cfg.teacher.split(",") if part.strip()]
-    paths = [str(teacher_run(cfg, s[len(RECIPE) :]) / "best.safetensors") if s.startswith(RECIPE) else s for s in specs]
+    paths = [
+        str(teacher_run(cfg, s[len(RECIPE) :]) / "best.safetensors") if s.startswith(RECIPE) else s
+        for s in split_weights(cfg.teacher)
+    ]
     return replace(cfg, teacher=",".join(paths))
 
 
