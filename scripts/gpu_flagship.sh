@@ -16,16 +16,21 @@
 #              TOTAL that fits what is left of the lease.
 #
 # Settings: TOTAL (480), SMOKE (6: seconds of training per smoke model; 0 skips the smoke), SEEDS ("0 1 2"),
-# FERPLUS_SEEDS ("0 1"), STUDENT_SHARE (0.32 of the time left after the smoke goes to the students), DEVICE
-# (cuda), PACK, PYTHON (python3), THREADS (3 CPU threads per process), EXTRA / EXTRA_STUDENT (more `ferkit
-# train` flags; the tests rehearse this script on the CPU with tiny ones).
+# FERPLUS_SEEDS ("0 1"; "" trains no FER+ flagship), BRING (the flagship runs whose weights come back; all by
+# default), STUDENT_SHARE (0.32 of the time left after the smoke goes to the students), STUDENTS (one student
+# per line, "NAME CONFIG TEACHERS [FLAGS...]": TEACHERS is a comma-separated weights list in which @fer2013
+# and @ferplus stand for this call's flagship seeds, e.g. "@fer2013,default"), DEVICE (cuda), PACK, PYTHON
+# (python3), THREADS (3 CPU threads per process), EXTRA / EXTRA_STUDENT (more `ferkit train` flags; the
+# tests rehearse this script on the CPU with tiny ones).
 # Not used: torch.compile. Its compile time on this network could not be measured before the lease, and
 # five processes compiling at once would spend a fifth of the budget before it could pay back.
 set -eu
 TOTAL=${TOTAL:-480}
 SMOKE=${SMOKE:-6}
 SEEDS=${SEEDS:-0 1 2}
-FERPLUS_SEEDS=${FERPLUS_SEEDS:-0 1}
+FERPLUS_SEEDS=${FERPLUS_SEEDS-0 1}
+STUDENTS=${STUDENTS:-"student configs/flagship-student.toml @fer2013
+ferplus-student configs/flagship-ferplus-student.toml @ferplus"}
 STUDENT_SHARE=${STUDENT_SHARE:-0.32}
 DEVICE=${DEVICE:-cuda}
 PACK=${PACK:-gpu-data/fer2013.npz.xz}
@@ -49,7 +54,7 @@ train() {
     shift 3
     timeout -k 10 $((2 * budget + 60)) "$PYTHON" -m ferkit.cli train --config "$config" --data "$PACK" \
         --device "$DEVICE" --threads "$THREADS" --time-budget-s "$budget" --out "$RUNS/$name" "$@" \
-        >"$RUNS/$name.log" 2>&1 &
+        </dev/null >"$RUNS/$name.log" 2>&1 &
     PIDS="$PIDS $!"
 }
 
@@ -136,9 +141,11 @@ wait_all
 say "flagships done ($FAILED failed)"
 for run in "$RUNS"/fer2013-seed* "$RUNS"/ferplus-seed*; do
     [ -d "$run" ] || continue
-    grep -h "best validation accuracy" "$run.log" | sed "s|^|$(basename "$run"): |" || true
+    name=$(basename "$run")
+    grep -h "best validation accuracy" "$run.log" | sed "s|^|$name: |" || true
+    case " ${BRING-$name} " in *" $name "*) ;; *) continue ;; esac
     # Into $OUT at once: if anything later overruns the call, these still come back.
-    if [ -f "$run/best.safetensors" ]; then cp "$run/best.safetensors" "$OUT/flagship-$(basename "$run").safetensors"; fi
+    if [ -f "$run/best.safetensors" ]; then cp "$run/best.safetensors" "$OUT/flagship-$name.safetensors"; fi
 done
 
 # ---- students: each distilled from its flagships' ensemble, side by side
@@ -147,17 +154,21 @@ student_budget=$((TOTAL - $(elapsed) - 35))
 say "students: $student_budget s each"
 fer_teachers=$(teachers_of fer2013 "$SEEDS")
 plus_teachers=$(teachers_of ferplus "$FERPLUS_SEEDS")
-if [ -n "$fer_teachers" ]; then
+names=""
+# (A redirected loop, not a pipe: the trainings it starts must be children of this shell to be waited for.)
+while read -r name config teachers flags; do
+    [ -n "$name" ] || continue
+    case "$teachers" in *@fer2013*) [ -n "$fer_teachers" ] || continue ;; esac
+    case "$teachers" in *@ferplus*) [ -n "$plus_teachers" ] || continue ;; esac
+    teachers=$(echo "$teachers" | sed "s|@fer2013|$fer_teachers|; s|@ferplus|$plus_teachers|")
     # shellcheck disable=SC2086
-    train student configs/flagship-student.toml "$student_budget" --teacher "$fer_teachers" ${EXTRA_STUDENT:-}
-fi
-if [ -n "$plus_teachers" ]; then
-    # shellcheck disable=SC2086
-    train ferplus-student configs/flagship-ferplus-student.toml "$student_budget" --teacher "$plus_teachers" \
-        ${EXTRA_STUDENT:-}
-fi
+    train "$name" "$config" "$student_budget" --teacher "$teachers" $flags ${EXTRA_STUDENT:-}
+    names="$names $name"
+done <<EOF
+$STUDENTS
+EOF
 wait_all
-for name in student ferplus-student; do
+for name in $names; do
     grep -h "best validation accuracy" "$RUNS/$name.log" 2>/dev/null | sed "s|^|$name: |" || true
     if [ -f "$RUNS/$name/best.safetensors" ]; then cp "$RUNS/$name/best.safetensors" "$OUT/flagship-$name.safetensors"; fi
 done

@@ -93,6 +93,17 @@ def test_flagship_script_smokes_then_brings_back_flagships_students_and_logs(vot
     assert not any("state" in n or n.endswith(".safetensors") for n in names)
 
 
+def test_flagship_script_trains_the_students_it_is_given_and_brings_back_what_it_is_told(votes_pack, tmp_path):
+    students = "a configs/flagship-student.toml @fer2013,default\nb configs/flagship-student.toml @fer2013 --seed 1"
+    proc = _run(tmp_path, votes_pack, TOTAL="90", SMOKE="0", SEEDS="0", FERPLUS_SEEDS="", BRING="", STUDENTS=students)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["flagship-a.safetensors", "flagship-b.safetensors", "flagship-logs.tgz"]
+    a, b = (load_checkpoint(out / f"flagship-{n}.safetensors").meta["train"]["config"] for n in "ab")
+    assert a["teacher"].endswith("fer2013-seed0/best.safetensors,default") and a["seed"] == 0
+    assert b["teacher"].endswith("fer2013-seed0/best.safetensors") and b["seed"] == 1
+
+
 def test_flagship_script_stops_at_a_failed_smoke_and_returns_its_logs(votes_pack, tmp_path):
     proc = _run(tmp_path, votes_pack, SMOKE="1", EXTRA_STUDENT="--augment wild")
     assert proc.returncode != 0 and "SMOKE FAILED" in proc.stdout
