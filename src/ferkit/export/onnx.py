@@ -27,7 +27,8 @@ def export_onnx(weights: str | os.PathLike, out: str | os.PathLike, *, opset: in
     ckpt = load_checkpoint(weights)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
+    # A name of this process's own: training processes side by side may export the same teacher to one cache.
+    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
     export_module(ckpt.model, ckpt.preprocess.image_size, tmp, opset=opset)
     import onnx
 
@@ -41,8 +42,7 @@ def export_onnx(weights: str | os.PathLike, out: str | os.PathLike, *, opset: in
 
 def export_module(model: torch.nn.Module, image_size: int, out: str | os.PathLike, *, opset: int = 17) -> None:
     """The graph of ``model`` as ferkit runs it (input ``faces``, output ``logits``, dynamic batch), without
-    metadata: :func:`export_onnx` adds the checkpoint's, and ``bench/capacity_speed.py`` times untrained shapes
-    through this same exporter."""
+    metadata: :func:`export_onnx` adds the checkpoint's."""
     # The TorchScript exporter on purpose: the dynamo exporter needs onnxscript (one more heavy
     # dependency) and gains nothing for these plain conv nets; check_onnx verifies the result.
     with warnings.catch_warnings():
