@@ -65,6 +65,17 @@ def test_onnx_and_torch_teachers_agree_on_real_faces(fer_zip, channels_last, cap
         assert (got.argmax(1) == ref.argmax(1)).all()
 
 
+def test_a_seven_class_and_an_eight_class_model_teach_together_by_class_name(fer_zip):
+    """``default,ferplus``: each member read at the student's seven classes, their logits averaged."""
+    from ferkit.data.dataset import load_dataset
+
+    batch = Preprocess().torch(load_dataset(fer_zip).split("val").images[:16])
+    classes, cpu = load_checkpoint("default").classes, torch.device("cpu")
+    both = Teacher("default,ferplus", classes, Preprocess(), cpu)(batch)
+    alone = [Teacher(name, classes, Preprocess(), cpu)(batch) for name in ("default", "ferplus")]
+    np.testing.assert_allclose(both.numpy(), ((alone[0] + alone[1]) / 2).numpy(), atol=1e-5)
+
+
 def test_teacher_runtime_errors():
     classes = load_checkpoint("default").classes
     with pytest.raises(ValueError, match="teacher_runtime must be one of auto, torch, onnx, not 'tflite'"):

@@ -3,7 +3,8 @@
 This is how a small, fast CPU model inherits most of a big model's accuracy (Hinton et al., 2015): the
 teacher's "dark knowledge" (fear looks more like surprise than like happy) is a richer target than
 FER2013's noisy one-hot labels. A teacher is any ferkit model whose classes include the student's, or several,
-comma-separated, whose averaged logits act as one ensemble teacher.
+comma-separated, whose averaged logits act as one ensemble teacher (each member read at the student's
+classes, so a seven-class and an eight-class FER+ model can teach together).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from ..models.model import Network, load_model
+from ..models.shipped import split_weights
 from ..transforms.preprocess import Preprocess
 from .config import TEACHER_RUNTIMES
 
@@ -46,12 +48,18 @@ class Teacher:
             raise ValueError(f"teacher_runtime 'onnx' runs on the CPU; the student trains on {device}")
         onnx = runtime == "onnx" or (runtime == "auto" and device.type == "cpu")
         threads = torch.get_num_threads()
-        model = load_model(
-            specs, backend="onnx" if onnx else "torch", threads=threads if onnx else None, device=str(device)
-        )
+        # Each spec loaded alone: an Ensemble needs its members to share classes, a teacher only needs the
+        # student's among each member's.
+        nets = [
+            net
+            for spec in split_weights(specs)
+            for net in load_model(
+                spec, backend="onnx" if onnx else "torch", threads=threads if onnx else None, device=str(device)
+            ).networks()
+        ]
         self.student = student
         self.members = []
-        for net in model.networks():
+        for net in nets:
             missing = [c for c in classes if c not in net.classes]
             if missing:
                 raise ValueError(
