@@ -17,94 +17,31 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from ferkit.data.decode import load_image, to_gray
-from ferkit.faces.detect import detector_file
-from ferkit.faces.haar import HaarDetector
-from ferkit.faces.yunet import YuNetDetector
+from ferkit.faces.detect import detector_file, detector_info, make_detector
+from ferkit.faces.yunet import YUNET_DEFAULT, YuNetDetector
 from ferkit.inference.bench import frame_640x480, sample_photo
 from ferkit.inference.video import iou
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BENCH = ROOT.parent / "shared" / "datasets" / "faces-bench"
-MODELS = ROOT.parent / "shared" / "models"
 
 
 def candidates() -> dict[str, object]:
-    """The settings compared: the shipped YuNet-s, and YuNet-n from ../shared/models made dynamic the same
-    way (:func:`ferkit.export.yunet.dynamic_yunet`)."""
-    from ferkit.export.quantize import quantize_yunet
-    from ferkit.export.yunet import dynamic_yunet
-
-    s = detector_file("yunet_s.onnx")
-    n = dynamic_yunet(MODELS / "yunet_n_320_320.onnx", Path(tempfile.mkdtemp()) / "yunet_n.onnx")
-    # int8 twins, calibrated on faces-bench's WIDER *train* photos (not scored here); not shipped: slower
-    photos = DEFAULT_BENCH / "images" / "wider_train"
-    s8 = quantize_yunet(s, n.with_name("yunet_s.int8.onnx"), photos)
-    n8 = quantize_yunet(n, n.with_name("yunet_n.int8.onnx"), photos)
-    out: dict[str, object] = {"haar": HaarDetector()}
-    for label, path in (
-        ("yunet-s", s),
-        ("yunet-n", n),
-        ("yunet-s int8", s8),
-        ("yunet-n int8", n8),
-    ):
-        for score in (0.6, 0.7, 0.8):
-            out[f"{label}, 1280 px, score {score}"] = YuNetDetector(path, score_threshold=score)
-        out[f"{label}, 640 px, score 0.8"] = YuNetDetector(path, score_threshold=0.8, max_side=640)
-    for label, size in (("front_128", 128), ("back_256", 256)):
-        for score in (0.5, 0.75):
-            out[f"blazeface-{label}, score {score}"] = BlazeFace(MODELS / f"blazeface_{label}.onnx", size, score)
+    """Every registered detector as shipped (a new one is measured by being registered), and the shipped
+    YuNet file at other score thresholds and search sizes. YuNet-n, int8 YuNet, BlazeFace and Haar were
+    measured against it once (docs/history.md)."""
+    out: dict[str, object] = {name: make_detector(name) for name in detector_info() if name != "none"}
+    path = detector_file(YUNET_DEFAULT)
+    for score in (0.6, 0.8):
+        out[f"yunet, 1280 px, score {score}"] = YuNetDetector(path, score_threshold=score)
+    out["yunet, 640 px, score 0.8"] = YuNetDetector(path, score_threshold=0.8, max_side=640)
     return out
-
-
-class BlazeFace:
-    """MediaPipe BlazeFace (front 128 px or back 256 px, from ../shared/models), measured here only: the
-    photo is letterboxed to the model's square input, the 896 SSD anchors (strides 8 and 16 for front,
-    16 and 32 for back; 2 and 6 anchors per cell, unit size) decoded as MediaPipe does, then NMS. Its six
-    keypoints (eyes, nose, mouth centre, ears) are not the five of faces-bench, so none are compared."""
-
-    def __init__(self, path: Path, size: int, score: float = 0.75) -> None:
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3  # the files carry unused initialisers ORT would warn about
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        self.size, self.score = size, score
-        strides = (8, 16) if size == 128 else (16, 32)
-        cells = []
-        for stride, per_cell in zip(strides, (2, 6)):
-            n = size // stride
-            yy, xx = np.mgrid[0:n, 0:n]
-            centres = np.stack([(xx.ravel() + 0.5) / n, (yy.ravel() + 0.5) / n], 1)
-            cells.append(np.repeat(centres, per_cell, axis=0))
-        self.anchors = np.concatenate(cells).astype(np.float32)  # (896, 2), in [0, 1]
-
-    def detect(self, gray: np.ndarray, rgb: np.ndarray | None = None) -> list:
-        import cv2
-
-        from ferkit.faces.detect import Detection
-
-        img = rgb if rgb is not None else cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
-        h, w = img.shape[:2]
-        f = self.size / max(h, w)
-        small = cv2.resize(img, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
-        square = np.zeros((self.size, self.size, 3), np.float32)
-        square[: small.shape[0], : small.shape[1]] = small / 127.5 - 1.0
-        s8, s16, r8, r16 = self.session.run(None, {"input:0": square[None]})
-        scores = 1 / (1 + np.exp(-np.clip(np.concatenate([s8, s16], 1)[0, :, 0], -80, 80)))
-        reg = np.concatenate([r8, r16], 1)[0]
-        keep = np.flatnonzero(scores >= self.score)
-        centre = reg[keep, :2] / self.size + self.anchors[keep]
-        size = reg[keep, 2:4] / self.size
-        boxes = np.concatenate([centre - size / 2, size], 1) * self.size / f  # in the photo's pixels
-        idx = np.asarray(cv2.dnn.NMSBoxes(boxes.tolist(), scores[keep].tolist(), self.score, 0.3)).reshape(-1)
-        return [Detection(tuple(int(round(v)) for v in boxes[i]), float(scores[keep][i])) for i in idx]
 
 
 def match(faces: list[dict], dets: list, min_iou: float) -> tuple[dict[int, object], int]:

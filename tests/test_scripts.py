@@ -98,7 +98,8 @@ def test_flagship_script_trains_the_students_it_is_given_and_brings_back_what_it
     proc = _run(tmp_path, votes_pack, TOTAL="90", SMOKE="0", SEEDS="0", FERPLUS_SEEDS="", BRING="", STUDENTS=students)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["flagship-a.safetensors", "flagship-b.safetensors", "flagship-logs.tgz"]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["flagship-a.safetensors", "flagship-b.safetensors", "flagship-logs.tgz"]
     a, b = (load_checkpoint(out / f"flagship-{n}.safetensors").meta["train"]["config"] for n in "ab")
     assert a["teacher"].endswith("fer2013-seed0/best.safetensors,default") and a["seed"] == 0
     assert b["teacher"].endswith("fer2013-seed0/best.safetensors") and b["seed"] == 1

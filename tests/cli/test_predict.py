@@ -92,7 +92,7 @@ def test_align_choices_match_and_an_unknown_detector_is_one_line(photo_dir, caps
 
     assert set(ALIGNS) == set(ALIGN_MODES)
     assert main(["predict", str(photo_dir / "rgb.jpg"), "--detector", "dlib"]) == 2
-    assert "unknown detector 'dlib'; choose yunet, haar, none" in capsys.readouterr().err
+    assert "unknown detector 'dlib'; choose yunet, none" in capsys.readouterr().err
 
 
 def test_three_classes_at_prediction_time(photo_dir, tmp_path):

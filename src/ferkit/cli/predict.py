@@ -20,7 +20,7 @@ def add_recognizer_flags(p: argparse.ArgumentParser) -> None:
         default="default",
         help="shipped model name, checkpoint, run directory or .onnx; several, comma-separated: an ensemble",
     )
-    p.add_argument("--detector", default="yunet", help="face detector: yunet, haar, none (ferkit models lists them)")
+    p.add_argument("--detector", default="yunet", help="face detector: yunet, none (ferkit models lists them)")
     p.add_argument("--detector-model", help="model file for --detector yunet")
     p.add_argument("--no-detect", action="store_true", help="inputs are already face crops (like FER2013)")
     p.add_argument("--classes", help="restrict to these classes, probabilities renormalised (e.g. happy,sad,neutral)")

@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="shipped model name, checkpoint, run directory or .onnx; several, comma-separated: an ensemble",
     )
     sv.add_argument("--backend", default="onnx", choices=("onnx", "torch"))
-    sv.add_argument("--detector", default="yunet", help="face detector: yunet, haar, none (ferkit models lists them)")
+    sv.add_argument("--detector", default="yunet", help="face detector: yunet, none (ferkit models lists them)")
     sv.add_argument("--align", default="level", choices=ALIGNS, help="face alignment")
     add_precision_flag(sv, "auto")
     sv.add_argument("--classes", help="restrict to these classes, probabilities renormalised (e.g. happy,sad,neutral)")

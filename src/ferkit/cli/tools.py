@@ -136,7 +136,7 @@ def _print_detectors(info: dict[str, dict]) -> None:
     console.print(table)
     for name, d in info.items():
         console.print(f"  {name}: {d['description']}", highlight=False)
-    console.print("  (how they were measured: docs/benchmarks.md, bench/detectors.py)", highlight=False)
+    console.print("  (how they were measured: bench/detectors.py)", highlight=False)
 
 
 def _print_models(shipped: dict[str, dict], architectures: dict[str, str]) -> None:

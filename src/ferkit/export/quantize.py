@@ -72,16 +72,6 @@ def face_batches(faces: np.ndarray, preprocess, batch: int = 64) -> Iterator[np.
         yield preprocess.numpy(faces[i : i + batch])
 
 
-def photo_batches(photos: Iterable[np.ndarray], runtime, side: int = 640) -> Iterator[np.ndarray]:
-    """A YuNet file's input (as its :class:`~ferkit.faces.yunet.YuNetRuntime` prepares it) from RGB photos,
-    each first shrunk to ``side`` pixels on its long side as the detector would see a typical photo."""
-    from ..faces.detect import shrink
-
-    for rgb in photos:
-        f = side / max(rgb.shape[:2])
-        yield runtime.inputs(shrink(rgb, f) if f < 1 else rgb)[0]
-
-
 def quantize_classifier(
     weights: str, data: str | os.PathLike, out: str | os.PathLike, n: int = 1000, seed: int = 0
 ) -> Path:
@@ -99,14 +89,3 @@ def quantize_classifier(
     train = load_dataset(data).split("train")
     pick = np.random.default_rng(seed).permutation(len(train))[:n]
     return quantize(onnx_file(resolve_weights(weights)), out, face_batches(train.images[pick], model.preprocess))
-
-
-def quantize_yunet(src: str | os.PathLike, out: str | os.PathLike, photos: str | os.PathLike) -> Path:
-    """The int8 twin of a YuNet file, calibrated on the photos in the folder ``photos``."""
-    from ..data.decode import IMAGE_SUFFIXES, load_image
-    from ..faces.yunet import YuNetRuntime
-
-    files = sorted(p for p in Path(photos).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise ValueError(f"{photos}: no photos to calibrate on")
-    return quantize(src, out, photo_batches((load_image(p) for p in files), YuNetRuntime(src)))

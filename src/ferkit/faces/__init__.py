@@ -1,5 +1,5 @@
 """Stage 7 — faces: finding faces in an image (``detect``: YuNet, shipped, with five keypoints, run by
-ONNX Runtime through ``yunet``; Haar) and
+ONNX Runtime through ``yunet``) and
 cutting them out as the classifier's training data was framed — warped onto FER2013's keypoint template
 (``align``), or a widened square around the box (``crop``). To add a detector, write one file with a
 :class:`~ferkit.faces.detect.Detector` subclass decorated with

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 
 #: Mean keypoints (image-left eye, image-right eye, nose tip, image-left and image-right mouth corners) of
-#: 1,848 FER2013 Training faces in 48×48 pixels, measured by ``bench/fer_template.py --n 2000`` (YuNet on
-#: 4× upscaled faces; spread 3.2-5.2 px per coordinate; eyes 17.6 px apart).
+#: 1,848 FER2013 Training faces in 48×48 pixels, measured with YuNet on 4× upscaled faces
+#: (docs/history.md; spread 3.2-5.2 px per coordinate; eyes 17.6 px apart).
 FER2013_TEMPLATE = np.array(
     [[15.32, 17.94], [32.43, 18.26], [22.86, 27.97], [16.6, 35.68], [30.55, 36.0]], dtype=np.float64
 )

@@ -1,10 +1,10 @@
 """Face detection behind a small interface: an image in, boxes with confidences (and keypoints) out.
 
 Each detector is one file that registers itself with :func:`register_detector` (``faces/yunet.py``,
-``faces/haar.py``, ``faces/whole.py``) and carries what ``bench/detectors.py`` measured of it, so adding
-one is adding a file. The default is YuNet-s, a small CNN run by ONNX Runtime whose model file ships inside
-the package (with its Apache-2.0 licence in ``weights/detectors/``), chosen on faces-bench against Haar and
-YuNet-n; it gives five keypoints per face. Nothing is ever downloaded.
+``faces/whole.py``) and carries what ``bench/detectors.py`` measured of it, so adding one is adding a file.
+The default is YuNet-s, a small CNN run by ONNX Runtime whose model file ships inside the package (with its
+Apache-2.0 licence in ``weights/detectors/``), chosen on faces-bench against OpenCV's Haar cascade,
+BlazeFace and YuNet-n; it gives five keypoints per face. Nothing is ever downloaded.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ MIN_SEARCH_SIDE = 8
 @dataclass(frozen=True)
 class Detection:
     box: tuple[int, int, int, int]  # x, y, width, height in image pixels
-    score: float  # the detector's confidence (Haar: its last-stage weight; YuNet: a probability)
+    score: float  # the detector's confidence (YuNet: a probability)
     # Five points where the detector gives them: image-left eye, image-right eye, nose tip, image-left and
     # image-right mouth corners (YuNet's order), in image pixels.
     keypoints: tuple[tuple[float, float], ...] | None = None
@@ -59,7 +59,7 @@ class Detector:
 
 
 _DETECTORS: dict[str, Callable[..., Detector]] = {}
-_BUILTINS = (".yunet", ".haar", ".whole")
+_BUILTINS = (".yunet", ".whole")
 
 
 def register_detector(cls: type[Detector]) -> type[Detector]:

@@ -25,9 +25,9 @@ from ..runtime import ort_session
 from .detect import MIN_SEARCH_SIDE, Detection, Detector, detector_file, register_detector, shrink
 
 STRIDES = (8, 16, 32)
-#: The YuNet file used by default (chosen on faces-bench: docs/benchmarks.md). There is no int8 twin: a
+#: The YuNet file used by default (chosen on faces-bench: docs/history.md). There is no int8 twin: a
 #: statically quantized YuNet-s ran 1.4x slower than float32 on an AVX-512 VNNI processor (QDQ or
-#: QOperator, per channel or not) and on AVX2 before it, at about the same recall (bench/detectors.py).
+#: QOperator, per channel or not) and on AVX2 before it, at about the same recall.
 YUNET_DEFAULT = "yunet_s.onnx"
 
 

@@ -65,8 +65,8 @@ class Recognizer:
     ) -> Recognizer:
         """Load a shipped model by name (``"default"``), a checkpoint or an ``.onnx`` export; no network is
         ever used. ``backend`` is ``"onnx"`` (ONNX Runtime, no torch needed) or ``"torch"``; ``align`` is
-        ``"level"`` (the default: chosen by ``bench/alignment.py``), ``"keep-tilt"`` or ``"none"`` (box
-        crops); see :mod:`ferkit.faces.align`. ``classes`` (e.g. ``"happy,sad,neutral"``) restricts the
+        ``"level"`` (the default: chosen end to end on JAFFE, Yale and rotated faces), ``"keep-tilt"`` or
+        ``"none"`` (box crops); see :mod:`ferkit.faces.align`. ``classes`` (e.g. ``"happy,sad,neutral"``) restricts the
         model's probabilities to those classes, renormalised. ``precision``: the shipped models' int8
         twins (``int8``), float32 (``fp32``), or int8 where the processor has int8 dot products (``auto``)."""
         if align not in ALIGN_MODES:

@@ -34,7 +34,6 @@ def register_model(name: str, description: str = "") -> Callable[[Callable[..., 
 
 def _builtins() -> None:
     importlib.import_module(".nets", __package__)
-    importlib.import_module(".efficientnet", __package__)
 
 
 def list_models() -> dict[str, str]:

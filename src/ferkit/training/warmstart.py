@@ -18,24 +18,13 @@ def head(model: torch.nn.Module) -> torch.nn.Linear:
 
 def init_from(model: torch.nn.Module, weights: str, classes: tuple[str, ...], freeze_backbone: bool) -> None:
     """Start from a checkpoint's weights. Where the classes match, the head is kept (re-ordered to the
-    new class order); otherwise the head starts fresh. With ``freeze_backbone`` only the head trains.
-    ``weights="imagenet"`` starts a model that offers ``load_imagenet()`` (effnet-lite0) from ImageNet."""
-    if weights == "imagenet":
-        _init_imagenet(model)
-    else:
-        _init_checkpoint(model, weights, classes)
+    new class order); otherwise the head starts fresh. With ``freeze_backbone`` only the head trains."""
+    _init_checkpoint(model, weights, classes)
     if freeze_backbone:
         for p in model.parameters():
             p.requires_grad_(False)
         for p in head(model).parameters():
             p.requires_grad_(True)
-
-
-def _init_imagenet(model: torch.nn.Module) -> None:
-    if not hasattr(model, "load_imagenet"):
-        raise ValueError("--init-from imagenet needs a model with ImageNet weights (effnet-lite0)")
-    model.load_imagenet()
-    log.info("initialised from ImageNet (new head)")
 
 
 def _init_checkpoint(model: torch.nn.Module, weights: str, classes: tuple[str, ...]) -> None:
