@@ -39,42 +39,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from load_test import HealthProbe, free_port, multipart_photo
+from load_test import HealthProbe, free_port, multipart_photo, proc_kb, rss_mb, server_pids, start_server
 
 BODY_MB = 16
-
-
-def proc_kb(pid: int, key: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def server_pids(pid: int) -> list[int]:
-    """The server process and its worker processes."""
-    try:
-        return [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
-    except OSError:
-        return [pid]
-
-
-def start(port: int, workers: int) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "ferkit.cli", "serve", "--port", str(port), "--workers", str(workers)]
-    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/readyz")
-            if c.getresponse().status == 200 and len(server_pids(server.pid)) > workers - (workers == 1):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("server did not start")
 
 
 def bomb_batch() -> tuple[bytes, dict]:
@@ -194,7 +161,7 @@ def run(port: int, server: subprocess.Popen, duration: float, kill_every: float)
         t.start()
     next_kill = t0 + kill_every if kill_every else float("inf")
     while time.time() < stop:
-        memory.append((time.time() - t0, sum(proc_kb(p, "VmRSS") for p in server_pids(server.pid)) / 1024))
+        memory.append((time.time() - t0, rss_mb(server.pid)))
         if time.time() >= next_kill and len(server_pids(server.pid)) > 1:
             os.kill(server_pids(server.pid)[-1], signal.SIGKILL)
             kills.append(round(time.time() - t0, 1))
@@ -248,7 +215,7 @@ def main() -> int:
     ap.add_argument("--json")
     args = ap.parse_args()
     port = free_port()
-    server = start(port, args.workers)
+    server = start_server("default", port, args.workers)
     try:
         result = run(port, server, args.duration, args.kill_every)
     finally:
