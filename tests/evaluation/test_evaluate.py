@@ -48,6 +48,17 @@ def test_the_3class_preset_evaluates_as_the_restricted_default(fer_slice_zip):
         evaluate_path("default-3class", fer_slice_zip, split="val", classes="happy,angry")
 
 
+def test_an_eight_class_model_is_scored_on_the_classes_a_dataset_has(fer_slice_zip, caplog):
+    """``ferplus`` on FER2013's own labels: contempt left out and said so, not a refusal."""
+    with caplog.at_level("WARNING", logger="ferkit.evaluation.evaluate"):
+        got = evaluate_path("ferplus", fer_slice_zip, split="test")
+    assert "has no contempt: scored on the 7 classes it shares" in caplog.text
+    seven = evaluate_path(
+        "ferplus", fer_slice_zip, split="test", classes="angry,disgust,fear,happy,neutral,sad,surprise"
+    )
+    assert got.report["classes"] == seven.report["classes"] and got.report["accuracy"] == seven.report["accuracy"]
+
+
 def test_missing_split_is_an_error(fer_slice_dir, tmp_path):
     import shutil
 
