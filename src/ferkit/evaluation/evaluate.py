@@ -71,21 +71,22 @@ def evaluate_path(
     report files to ``out_dir``. With ``ferplus``, the split is labelled by FER+'s majority vote (the FER+
     benchmark), on the model's classes. Without ``classes``, a model that knows classes the dataset lacks
     (FER+'s contempt on FER2013's labels) is scored on the classes they share, and says so."""
-    backend = "onnx" if precision != "fp32" else backend
-    model = load_model(weights, backend=backend, classes=classes, precision=precision)
-    kwargs = dict(image_size=model.preprocess.image_size, skip_bad=skip_bad, ferplus=ferplus)
+    model = load_model(
+        weights, backend="onnx" if precision != "fp32" else backend, classes=classes, precision=precision
+    )
+    # Loaded with all its classes: a model that knows more (FER+'s contempt on FER2013's labels) is scored
+    # on those the data has, which evaluate() picks out of the model.
+    data = load_dataset(data_path, image_size=model.preprocess.image_size, skip_bad=skip_bad, ferplus=ferplus)
+    wanted = model.classes
     if classes is None:
-        present = load_dataset(data_path, **kwargs).classes
-        shared = [c for c in model.classes if c in present]
-        if shared and len(shared) < len(model.classes):
+        shared = tuple(c for c in model.classes if c in data.classes)
+        if shared and shared != wanted:
+            lacking = ", ".join(c for c in wanted if c not in shared)
             log.warning(
-                "%s has no %s: scored on the %d classes it shares with the model",
-                data_path,
-                ", ".join(c for c in model.classes if c not in present),
-                len(shared),
+                "%s has no %s: scored on the %d classes it shares with the model", data_path, lacking, len(shared)
             )
-            model = load_model(weights, backend=backend, classes=",".join(shared), precision=precision)
-    data = load_dataset(data_path, classes=model.classes, **kwargs)
+            wanted = shared
+    data = data.select_classes(wanted)
     if not data.has_split(split):
         raise ValueError(f"{data_path}: has no {split!r} split (it has {', '.join(sorted(set(data.splits)))})")
     result = evaluate(model, data.split(split), tta=tta)
