@@ -185,7 +185,7 @@ def summarize(result: dict, duration: float, workers: int) -> dict:
     mem = result["memory"]
     window = min(300.0, duration / 5)
     first = [m for t, m in mem if t <= window]
-    last = [m for t, m in mem if t >= duration - window]
+    last = [m for t, m in mem if t >= mem[-1][0] - window]  # the sampling may end before `duration` does
     counts = result["counts"]
     server_errors = {k: {s: n for s, n in v.items() if 500 <= s < 600} for k, v in counts.items()}
     return {

@@ -58,6 +58,22 @@ def test_a_student_trains_its_chain_then_reuses_it(recipes, synthetic_dir, tmp_p
     assert (runs / "teacher" / "best.safetensors").stat().st_mtime_ns == before
 
 
+def test_a_fine_tune_starts_from_a_recipe_and_learns_from_its_int8_twin(recipes, synthetic_dir, tmp_path):
+    onnx = pytest.importorskip("onnx")
+    (recipes / "ft.toml").write_text(
+        'extends = "base.toml"\n[train]\ninit_from = "recipe:grand.toml"\nteacher = "recipe:grand.toml@int8"\n'
+    )
+    runs = tmp_path / "runs"
+    train(TrainConfig.from_file(recipes / "ft.toml", data=str(synthetic_dir), out=str(runs / "ft")), progress=False)
+    saved = json.loads((runs / "ft" / "config.json").read_text())
+    assert saved["init_from"] == str(runs / "grand" / "best.safetensors")
+    assert saved["teacher"] == str(runs / "grand" / "best.int8.onnx")
+    assert any(n.op_type == "QuantizeLinear" for n in onnx.load(saved["teacher"]).graph.node)
+    (recipes / "ft.toml").write_text('extends = "base.toml"\n[train]\nteacher = "recipe:grand.toml@fp16"\n')
+    with pytest.raises(ValueError, match="named in is @int8, not @fp16"):
+        train(TrainConfig.from_file(recipes / "ft.toml", data=str(synthetic_dir), out=str(runs / "x")), progress=False)
+
+
 def test_a_folder_holding_another_run_is_never_taken_for_the_teacher(recipes, synthetic_dir, tmp_path):
     runs = tmp_path / "runs"
     other = TrainConfig.from_file(recipes / "base.toml", data=str(synthetic_dir), out=str(runs / "teacher"), seed=9)
@@ -74,7 +90,20 @@ def test_the_shipped_defaults_chain_resolves_to_its_recipes():
 
     configs = Path(__file__).parents[2] / "configs"
     cfg = TrainConfig.from_file(configs / "default.toml", data="x")
-    assert cfg.teacher == f"recipe:{configs / 'default-teacher.toml'}" and cfg.calibrate == "fear=0.5,sad=0.55"
+    assert cfg.init_from == f"recipe:{configs / 'default-base.toml'}" and cfg.calibrate == "fear=0.5,sad=0.55"
+    assert cfg.teacher.split(",") == [
+        f"recipe:{configs / 'default-flagship-a.toml'}@int8",
+        f"recipe:{configs / 'default-flagship-b.toml'}@int8",
+        f"recipe:{configs / 'default-base.toml'}",
+        f"recipe:{configs / 'ferplus.toml'}",
+    ]
+    flagships = [TrainConfig.from_file(configs / f"default-flagship-{x}.toml", data="x") for x in "ab"]
+    assert [(f.model, f.seed, f.epochs, f.time_budget_s, f.device) for f in flagships] == [
+        ("vgg", 1, 95, 0.0, "auto"),
+        ("vgg", 1, 85, 0.0, "auto"),
+    ]
+    cfg = TrainConfig.from_file(configs / "default-base.toml", data="x")
+    assert cfg.teacher == f"recipe:{configs / 'default-teacher.toml'}" and cfg.epochs == 120
     teacher = TrainConfig.from_file(configs / "default-teacher.toml", data="x")
     assert (teacher.seed, teacher.teacher_runtime, teacher.epochs) == (1, "torch", 140)
     assert teacher.teacher == f"recipe:{configs / 'default-teacher-teacher.toml'}"

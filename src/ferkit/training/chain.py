@@ -6,6 +6,10 @@ the model that recipe trains, on the same data. Before the student starts, its t
 that very recipe on that very data, resumed when it holds an interrupted one, and otherwise trained first
 — recursively, so ``ferkit train --config configs/default.toml --data fer2013.zip --out runs/default``
 rebuilds the default's whole chain. A folder holding some other run is an error, never overwritten.
+``init_from = "recipe:..."`` (a fine-tune's starting point) is resolved the same way, and
+``recipe:flagship.toml@int8`` names that run's int8 twin (written beside its checkpoint, calibrated on
+1,000 Training faces of the same data): big teachers run several times as fast so on a CPU (on a GPU,
+where teachers run in PyTorch, the checkpoint itself teaches).
 """
 
 from __future__ import annotations
@@ -22,20 +26,48 @@ log = logging.getLogger(__name__)
 
 RECIPE = "recipe:"
 #: Fields that say where and how a run ran, not what it learns: a teacher run that differs only in these
-#: is the same teacher.
-_CIRCUMSTANCES = ("data", "out", "device", "threads", "teacher")
+#: is the same teacher (``teacher`` and ``init_from`` name models: as recipes in a recipe, as files in a run).
+_CIRCUMSTANCES = ("data", "out", "device", "threads", "teacher", "init_from")
 
 
 def resolve_teachers(cfg: TrainConfig) -> TrainConfig:
-    """``cfg`` with every ``recipe:`` teacher replaced by the checkpoint of its (reused, resumed or newly
-    trained) run."""
-    if not cfg.teacher or RECIPE not in cfg.teacher:
-        return cfg
-    paths = [
-        str(teacher_run(cfg, s[len(RECIPE) :]) / "best.safetensors") if s.startswith(RECIPE) else s
-        for s in split_weights(cfg.teacher)
-    ]
-    return replace(cfg, teacher=",".join(paths))
+    """``cfg`` with every ``recipe:`` teacher and starting point replaced by the file of its (reused,
+    resumed or newly trained) run."""
+    changes = {}
+    if cfg.init_from and cfg.init_from.startswith(RECIPE):
+        changes["init_from"] = _resolve(cfg, cfg.init_from)
+    if cfg.teacher and RECIPE in cfg.teacher:
+        changes["teacher"] = ",".join(_resolve(cfg, s) for s in split_weights(cfg.teacher))
+    return replace(cfg, **changes) if changes else cfg
+
+
+def _resolve(cfg: TrainConfig, spec: str) -> str:
+    if not spec.startswith(RECIPE):
+        return spec
+    recipe, _, form = spec[len(RECIPE) :].partition("@")
+    if form not in ("", "int8"):
+        raise ValueError(f"{spec}: the only form a recipe's model can be named in is @int8, not @{form}")
+    best = teacher_run(cfg, recipe) / "best.safetensors"
+    if not form or _on_gpu(cfg):  # a GPU runs teachers in PyTorch: the checkpoint itself, not its ONNX twin
+        return str(best)
+    return str(int8_twin(best, cfg.data))
+
+
+def _on_gpu(cfg: TrainConfig) -> bool:
+    from .distributed import resolve_device
+
+    return resolve_device(cfg.device).type != "cpu"
+
+
+def int8_twin(best: Path, data: str) -> Path:
+    """``best``'s int8 twin beside it (``best.int8.onnx``), written when missing or older than ``best``."""
+    from ..export.quantize import quantize_classifier
+
+    twin = best.with_suffix(".int8.onnx")
+    if not twin.exists() or twin.stat().st_mtime < best.stat().st_mtime:
+        log.info("teacher %s: writing its int8 twin", best.parent)
+        quantize_classifier(str(best), data, twin)
+    return twin
 
 
 def teacher_run(student: TrainConfig, recipe: str) -> Path:

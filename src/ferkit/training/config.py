@@ -63,7 +63,7 @@ class TrainConfig:
     weights_dtype: str = "float32"  # of best.safetensors: float32 | float16 | bfloat16
     ema_decay: float = 0.0  # > 0: validate and keep an exponential moving average of the weights (e.g. 0.999)
     threads: int = 0  # CPU threads; 0 = torch's default
-    init_from: str | None = None  # fine-tuning: a checkpoint or shipped model name to start from
+    init_from: str | None = None  # fine-tuning: a checkpoint, shipped name or recipe:FILE.toml to start from
     freeze_backbone: bool = False  # fine-tuning: train only the classifier head
     open_classes: bool = False  # class folders that name no known expression become classes of their own
     teacher: str | None = None  # distillation: checkpoint, shipped name or recipe:FILE.toml; a,b = ensemble
@@ -188,12 +188,13 @@ def _read_recipe(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     base = top.pop("extends", None)  # at the top or inside [train]
     raw = dict(top.get("train", top))
     base = raw.pop("extends", base)
-    teacher = raw.get("teacher")
-    if isinstance(teacher, str) and "recipe:" in teacher:  # teacher recipes are named beside this recipe
-        parts = (p.strip() for p in teacher.split(",") if p.strip())
-        raw["teacher"] = ",".join(
-            f"recipe:{path.parent / p[len('recipe:') :]}" if p.startswith("recipe:") else p for p in parts
-        )
+    for key in ("teacher", "init_from"):  # models named by recipe: those recipes lie beside this one
+        spec = raw.get(key)
+        if isinstance(spec, str) and "recipe:" in spec:
+            parts = (p.strip() for p in spec.split(",") if p.strip())
+            raw[key] = ",".join(
+                f"recipe:{path.parent / p[len('recipe:') :]}" if p.startswith("recipe:") else p for p in parts
+            )
     if base is None:
         return raw
     return {**_read_recipe(path.parent / base, (*seen, path.resolve())), **raw}
