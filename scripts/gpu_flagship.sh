@@ -15,7 +15,8 @@
 # If the smoke fails the script stops within a minute and returns its logs: fix, then call again with a
 #              TOTAL that fits what is left of the lease.
 #
-# Settings: TOTAL (480), SMOKE (6: seconds of training per smoke model; 0 skips the smoke), SEEDS ("0 1 2"),
+# Settings: TOTAL (480), SMOKE (6: seconds of training per smoke model; 0 skips the smoke), SEEDS ("0 1 2";
+# "" with FERPLUS_SEEDS "" trains students only, all the time theirs, from teachers given by path),
 # FERPLUS_SEEDS ("0 1"; "" trains no FER+ flagship), BRING (the flagship runs whose weights come back; all by
 # default), STUDENT_SHARE (0.32 of the time left after the smoke goes to the students), STUDENTS (one student
 # per line, "NAME CONFIG TEACHERS [FLAGS...]": TEACHERS is a comma-separated weights list in which @fer2013
@@ -27,7 +28,7 @@
 set -eu
 TOTAL=${TOTAL:-480}
 SMOKE=${SMOKE:-6}
-SEEDS=${SEEDS:-0 1 2}
+SEEDS=${SEEDS-0 1 2}
 FERPLUS_SEEDS=${FERPLUS_SEEDS-0 1}
 STUDENTS=${STUDENTS:-"student configs/flagship-student.toml @fer2013
 ferplus-student configs/flagship-ferplus-student.toml @ferplus"}

@@ -105,6 +105,16 @@ def test_flagship_script_trains_the_students_it_is_given_and_brings_back_what_it
     assert b["teacher"].endswith("fer2013-seed0/best.safetensors") and b["seed"] == 1
 
 
+def test_flagship_script_trains_students_alone_from_teachers_given_by_path(votes_pack, tiny_ckpt, tmp_path):
+    students = f"s configs/flagship-student.toml {tiny_ckpt}"
+    proc = _run(tmp_path, votes_pack, TOTAL="60", SMOKE="0", SEEDS="", FERPLUS_SEEDS="", STUDENTS=students)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["flagship-logs.tgz", "flagship-s.safetensors"]
+    assert not list((tmp_path / "runs").glob("fer2013-seed*"))  # no flagship trained
+    cfg = load_checkpoint(tmp_path / "out" / "flagship-s.safetensors").meta["train"]["config"]
+    assert cfg["teacher"] == str(tiny_ckpt)
+
+
 def test_flagship_script_stops_at_a_failed_smoke_and_returns_its_logs(votes_pack, tmp_path):
     proc = _run(tmp_path, votes_pack, SMOKE="1", EXTRA_STUDENT="--augment wild")
     assert proc.returncode != 0 and "SMOKE FAILED" in proc.stdout
