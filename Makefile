@@ -20,14 +20,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[train,dev]'
 	touch $(STAMP)
 
+DEMO ?= ferkit-demo
 demo: $(STAMP)
 	@echo "== ferkit predict: every face in a real photo (Grace Hopper, shipped with matplotlib), offline"
+	@mkdir -p $(DEMO)
 	$(FERKIT) predict "$$($(PY) -c 'from ferkit.inference.bench import sample_photo; print(sample_photo())')" \
-		--json ferkit-demo/hopper.json --annotate ferkit-demo
-	@echo "== results: ferkit-demo/hopper.json  annotated picture: $$(ls ferkit-demo/*.annotated.jpg)"
+		--json $(DEMO)/hopper.json --annotate $(DEMO)
+	@echo "== results: $(DEMO)/hopper.json  annotated picture: $$(ls $(DEMO)/*.annotated.jpg)"
 	@if [ -f "$(FER2013)" ]; then \
 		echo "== ferkit evaluate: the shipped default model on FER2013 PrivateTest, one view per face as predict runs it (its model card gives this beside the 10-view TTA figure) ($(FER2013))"; \
-		$(FERKIT) evaluate --weights default --data "$(FER2013)" --split test --out ferkit-demo/eval-privatetest; \
+		$(FERKIT) evaluate --weights default --data "$(FER2013)" --split test --out $(DEMO)/eval-privatetest; \
 	else \
 		echo "== FER2013 not found at $(FER2013): set FER2013=path/to/fer2013.zip|csv|folder to evaluate on it"; \
 	fi
