@@ -23,7 +23,6 @@ $(STAMP): pyproject.toml
 DEMO ?= ferkit-demo
 demo: $(STAMP)
 	@echo "== ferkit predict: every face in a real photo (Grace Hopper, shipped with matplotlib), offline"
-	@mkdir -p $(DEMO)
 	$(FERKIT) predict "$$($(PY) -c 'from ferkit.inference.bench import sample_photo; print(sample_photo())')" \
 		--json $(DEMO)/hopper.json --annotate $(DEMO)
 	@echo "== results: $(DEMO)/hopper.json  annotated picture: $$(ls $(DEMO)/*.annotated.jpg)"

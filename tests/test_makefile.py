@@ -1,5 +1,5 @@
 """The README's first command, `make demo`, on the installed environment: the photo's faces written to a
-folder that did not exist (FER2013 left out here: `make test` already evaluates on real slices)."""
+folder that did not exist, as on a fresh clone (FER2013 left out: `make test` evaluates on real slices)."""
 
 from __future__ import annotations
 

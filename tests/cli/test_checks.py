@@ -50,8 +50,8 @@ def test_outputs_that_cannot_be_written_are_named(tmp_path, capsys):
     assert "/proc/version: is not a regular file" in _refused(
         ["predict", str(photo), "--json", "/proc/version"], capsys
     )
-    assert "/nonexistent/x: cannot write here: /nonexistent is not an existing folder" in _refused(
-        ["predict", str(photo), "--csv", "/nonexistent/x"], capsys
+    assert f"{photo}/x: cannot write here: {photo} is not a folder" in _refused(
+        ["predict", str(photo), "--csv", f"{photo}/x"], capsys
     )
     assert f"{photo}: exists and is not a folder" in _refused(["predict", str(photo), "--annotate", str(photo)], capsys)
     assert f"{tmp_path}: is a folder; give a file name" in _refused(
@@ -60,6 +60,13 @@ def test_outputs_that_cannot_be_written_are_named(tmp_path, capsys):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     assert "is not a regular file" in _refused(["data", "pack", "x.zip", "--out", str(fifo)], capsys)
+
+
+def test_a_missing_folder_for_an_output_file_is_made(tmp_path):
+    from ferkit.cli.checks import output_file
+
+    assert output_file(str(tmp_path / "new" / "sub" / "faces.csv")) == str(tmp_path / "new" / "sub" / "faces.csv")
+    assert (tmp_path / "new" / "sub").is_dir() and not (tmp_path / "new" / "sub" / "faces.csv").exists()
 
 
 def test_a_fifo_given_as_input_is_called_what_it_is(tmp_path, capsys):

@@ -57,23 +57,25 @@ def _fmt(x: float) -> str:
 
 
 def output_file(text: str) -> str:
-    """A file ferkit will write (``-`` is standard output): its folder must exist and it must not be a
-    folder or a special file (a FIFO, a device, something under /proc)."""
+    """A file ferkit will write (``-`` is standard output): not a folder or a special file (a FIFO, a
+    device, something under /proc). A missing folder for it is made here, once the checks pass, so that
+    every writer (JSON, CSV, packs, ONNX files, pictures) finds it, as ``--out`` folders are made."""
     if text == "-":
         return text
     path = Path(text)
     problem = _unwritable_file(path)
     if problem:
         raise argparse.ArgumentTypeError(f"{text}: {problem}")
+    path.parent.mkdir(parents=True, exist_ok=True)
     return text
 
 
 def _unwritable_file(path: Path) -> str | None:
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        return f"cannot write here: {parent} is not an existing folder"
+    anchor = next((p for p in (path.parent, *path.parent.parents) if p.exists()), Path("."))
+    if not anchor.is_dir():
+        return f"cannot write here: {anchor} is not a folder"
     if not path.exists():
-        return None if os.access(parent, os.W_OK) else f"cannot write here: {parent} is not writable"
+        return None if os.access(anchor, os.W_OK) else f"cannot write here: {anchor} is not writable"
     mode = path.stat().st_mode
     if stat.S_ISDIR(mode):
         return "is a folder; give a file name"
