@@ -15,7 +15,7 @@ from pathlib import Path
 from ..labels import LABEL_MODES
 
 #: The names of :data:`ferkit.transforms.augment.AUGMENT_PRESETS` (a test keeps them in step).
-AUGMENT_NAMES = ("none", "light", "default", "strong")
+AUGMENT_NAMES = ("none", "light", "default", "strong", "lowres")
 #: Where distillation teachers run (``ferkit.training.distill.Teacher``): ``auto`` is ONNX Runtime on the
 #: CPU, where a five-teacher epoch runs 1.2x as fast as with PyTorch teachers, and PyTorch on a GPU.
 TEACHER_RUNTIMES = ("auto", "torch", "onnx")
@@ -43,7 +43,7 @@ class TrainConfig:
     label_smoothing: float = 0.1  # share of each target spread over the other classes
     class_weighting: str = "none"  # none | balanced | sqrt  (loss weights from train class counts)
     sampler: str = "shuffle"  # shuffle | balanced  (balanced: classes drawn equally often)
-    augment: str = "default"  # none | light | default | strong (transforms.AUGMENT_PRESETS)
+    augment: str = "default"  # none | light | default | strong | lowres (transforms.AUGMENT_PRESETS)
     mixup: float = 0.0  # Beta(alpha, alpha) mixup strength; 0 = off
     patience: int = 0  # early stopping after this many epochs without a better val accuracy; 0 = off
     seed: int = 0  # seeds initialisation, batch order, augmentation and dropout (resume is exact)
