@@ -68,3 +68,14 @@ def test_calibrate_json_reports_the_fit_and_the_offsets(fer_slice_zip, tmp_path,
     res = json.loads(capsys.readouterr().out)
     assert res["recall_before"]["fear"] < 0.7 <= res["recall_after"]["fear"]
     assert res["class_bias"] == read_meta(ckpt)["class_bias"] and res["class_bias"][2] > 0
+
+
+def test_evaluate_at_a_lower_resolution_reads_small_faces_worse(fer_slice_zip, tmp_path, capsys):
+    def accuracy(*more: str) -> dict:
+        argv = ["evaluate", "--data", str(fer_slice_zip), "--split", "val", "--json", "--out", str(tmp_path), *more]
+        assert main(argv) == 0
+        return json.loads(capsys.readouterr().out)
+
+    full, tiny = accuracy(), accuracy("--resolution", "8")
+    assert full["resolution"] is None and tiny["resolution"] == 8 and tiny["n"] == full["n"] > 0
+    assert tiny["accuracy"] < full["accuracy"] - 0.15

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..extras import require_torch
-from .checks import output_dir
+from .checks import number, output_dir
 from .data import add_ferplus_flag
 from .output import console, plain, print_json
 from .predict import add_precision_flag
@@ -23,6 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--split", default="test", choices=("train", "val", "test"))
     ev.add_argument("--classes", help="evaluate on a subset of the model's classes")
     ev.add_argument("--tta", action="store_true", help="average 10 flipped/shifted views")
+    ev.add_argument(
+        "--resolution",
+        metavar="PX",
+        type=number(int, 4),
+        help="score the faces as a photo PX pixels wide shows them (shrunk, enlarged back): how small faces read",
+    )
     ev.add_argument("--out", type=output_dir, help="folder for report.json and the pictures (default ferkit-eval/...)")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
     ev.add_argument("--skip-bad", action="store_true")
@@ -75,7 +81,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..evaluation.evaluate import evaluate_path
 
     out = args.out or (Path("ferkit-eval") / f"{_run_name(args.weights)}-{args.split}")
-    keys = ("split", "classes", "tta", "skip_bad", "ferplus", "backend", "precision")
+    keys = ("split", "classes", "tta", "skip_bad", "ferplus", "backend", "precision", "resolution")
     rep = evaluate_path(args.weights, args.data, out_dir=out, **{k: getattr(args, k) for k in keys}).report
     if args.json:
         print_json(rep)
@@ -88,8 +94,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         "test": "test split (FER2013: PrivateTest)",
     }[args.split]
     labels = ", FER+ majority labels" if args.ferplus else ""
+    small = f", seen at {args.resolution} px" if args.resolution else ""
     table = Table(
-        title=f"{rep['model']}: {split}, {rep['n']} faces{', 10-view TTA' if args.tta else ''}{labels}",
+        title=f"{rep['model']}: {split}, {rep['n']} faces{', 10-view TTA' if args.tta else ''}{labels}{small}",
         caption=f"data: {args.data}",
     )
     for col in ("class", "precision", "recall", "F1", "support"):

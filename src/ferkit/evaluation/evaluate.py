@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -65,12 +65,14 @@ def evaluate_path(
     backend: str = "auto",
     ferplus: str | None = None,
     precision: str = "fp32",
+    resolution: int | None = None,
 ) -> Evaluation:
     """Load a model (:func:`~ferkit.models.model.load_model`: a name, preset, checkpoint, ``.onnx`` or
     comma-separated ensemble; ``classes`` restricts it) and a dataset, evaluate one split and write the
     report files to ``out_dir``. With ``ferplus``, the split is labelled by FER+'s majority vote (the FER+
     benchmark), on the model's classes. Without ``classes``, a model that knows classes the dataset lacks
-    (FER+'s contempt on FER2013's labels) is scored on the classes they share, and says so."""
+    (FER+'s contempt on FER2013's labels) is scored on the classes they share, and says so. ``resolution``
+    scores the faces as a photo ``resolution`` pixels wide would show them (shrunk and enlarged back)."""
     model = load_model(
         weights, backend="onnx" if precision != "fp32" else backend, classes=classes, precision=precision
     )
@@ -89,8 +91,13 @@ def evaluate_path(
     data = data.select_classes(wanted)
     if not data.has_split(split):
         raise ValueError(f"{data_path}: has no {split!r} split (it has {', '.join(sorted(set(data.splits)))})")
-    result = evaluate(model, data.split(split), tta=tta)
-    result.report["split"] = split
+    data = data.split(split)
+    if resolution:
+        from ..transforms.views import at_resolution
+
+        data = replace(data, images=at_resolution(data.images, resolution))
+    result = evaluate(model, data, tta=tta)
+    result.report.update(split=split, resolution=resolution)
     if out_dir is not None:
         write_report_files(result, Path(out_dir))
     return result
