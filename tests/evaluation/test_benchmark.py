@@ -45,6 +45,12 @@ def test_crop_benchmarks_and_a_photo_set_in_one_table(fer_slice_zip, cross):
     assert res["skipped"] == []
     text = to_markdown(res)
     assert "| FER+ PrivateTest |" in text and "end to end" in text
+    # The default's rule in one line: the mean of the photo sets' macro-recall and FER+ PublicTest's neutral.
+    c = res["choice"]
+    neutral = rows["FER+ PublicTest"]["recall"]["neutral"]
+    assert c["fer2013_publictest"] == rows["FER2013 PublicTest"]["accuracy"]
+    assert c["real_face_score"] == round((mini["macro_recall"] + neutral) / 2, 4)
+    assert f"real-face score {c['real_face_score']:.4f}" in text
 
 
 def test_an_eight_class_model_is_scored_on_the_classes_each_set_has(fer_slice_zip):
@@ -58,6 +64,7 @@ def test_an_eight_class_model_is_scored_on_the_classes_each_set_has(fer_slice_zi
 def test_missing_sets_are_named_and_the_cli_writes_both_files(tmp_path, capsys):
     res = run_benchmark("default", fer2013=tmp_path / "absent.zip", cross=None)
     assert res["rows"] == [] and any("absent.zip" in s for s in res["skipped"]) and len(res["skipped"]) == 2
+    assert res["choice"] is None and "For choosing" not in to_markdown(res)
     out = tmp_path / "bm"
     assert main(["benchmark", "--data", str(tmp_path / "absent.zip"), "--out", str(out), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
