@@ -103,3 +103,24 @@ def test_synthetic_student_learns_from_the_tiny_teacher_alone(synthetic_dir, tin
         distill_temperature=1.0,
     )
     assert train(cfg, progress=False).best_val_acc > 0.5  # chance is 1/7; no label was used
+
+
+@pytest.mark.parametrize("sharp", [True, False])
+def test_the_teacher_reads_the_face_before_the_blur_when_asked(synthetic_dir, tiny_ckpt, tmp_path, monkeypatch, sharp):
+    import ferkit.transforms.augment as augment
+
+    seen = []
+    monkeypatch.setattr(augment, "low_resolution", lambda x, *a: x + 100.0)  # a blur anyone can spot
+    monkeypatch.setattr(Teacher, "__call__", lambda self, x: seen.append(float(x.max())) or torch.zeros(len(x), 7))
+    cfg = TrainConfig(
+        data=str(synthetic_dir),
+        out=str(tmp_path / "s"),
+        model_args={"width": 8},
+        epochs=1,
+        batch_size=32,
+        augment="lowres",
+        teacher=str(tiny_ckpt),
+        teacher_sees_sharp=sharp,
+    )
+    train(cfg, progress=False)
+    assert seen and (max(seen) < 50) == sharp

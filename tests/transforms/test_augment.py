@@ -37,3 +37,9 @@ def test_low_resolution_blurs_a_share_of_the_batch_and_leaves_the_other_draws_al
     b = Augment(lowres_p=0.3)(y, torch.Generator().manual_seed(3))
     same = (a - b).abs().amax(dim=(1, 2, 3)) < 1e-6
     assert 8 < int(same.sum()) < 32
+
+
+def test_views_give_the_batch_before_its_blur_too():
+    y = torch.rand(16, 1, 48, 48)
+    blurred, sharp = Augment(lowres_p=1.0).views(y, torch.Generator().manual_seed(4))
+    assert torch.equal(sharp, Augment()(y, torch.Generator().manual_seed(4))) and not torch.equal(blurred, sharp)

@@ -70,6 +70,7 @@ class TrainConfig:
     distill_alpha: float = 0.5  # weight of the teacher's loss; the label loss gets 1 - alpha
     distill_temperature: float = 4.0  # softens teacher and student logits in the distillation loss
     teacher_runtime: str = "auto"  # auto | torch | onnx  (auto: ONNX Runtime on the CPU, PyTorch on a GPU)
+    teacher_sees_sharp: bool = False  # the teacher reads each face before the lowres augmentation blurs it
     calibrate: str = ""  # after training: "temperature", or recall floors too ("fear=0.5,sad=0.55"), fitted on val
 
     @classmethod

@@ -136,16 +136,22 @@ def _batch_targets(run: Run, idx: torch.Tensor, y: torch.Tensor, gen: torch.Gene
 
 
 def _batch_loss(
-    run: Run, x: torch.Tensor, y: torch.Tensor, gen: torch.Generator, mix_rng: np.random.Generator
+    run: Run,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    gen: torch.Generator,
+    mix_rng: np.random.Generator,
+    sharp: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The loss of one (augmented, possibly mixed) batch against ``y`` (class indices or distributions):
-    labels, mixup partner, teacher."""
+    labels, mixup partner, teacher (which reads ``sharp``, the batch before it was blurred, where given)."""
     cfg = run.cfg
     lam, perm = 1.0, None
     if cfg.mixup > 0:
         lam = float(mix_rng.beta(cfg.mixup, cfg.mixup))
         perm = host_to(torch.randperm(len(x), generator=gen), run.device)
         x = lam * x + (1 - lam) * x[perm]
+        sharp = None if sharp is None else lam * sharp + (1 - lam) * sharp[perm]
     amp = torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=cfg.amp and run.device.type == "cuda")
     with amp:
         logits = run.net(x)
@@ -156,7 +162,7 @@ def _batch_loss(
             )
         if run.teacher is not None:
             loss = (1 - cfg.distill_alpha) * loss + cfg.distill_alpha * distillation_loss(
-                logits.float(), run.teacher(x), cfg.distill_temperature
+                logits.float(), run.teacher(x if sharp is None else sharp), cfg.distill_temperature
             )
     return loss, logits
 
@@ -182,14 +188,17 @@ def _train_epoch(run: Run, epoch: int, bar) -> dict:
         idx = order[first : first + run.batch_size]
         x = run.preprocess.torch(run.train_x[idx]).to(run.device, non_blocking=True)
         y = run.train_y[idx].to(run.device, non_blocking=True)
+        sharp = None
         if run.augment is not None:
-            x = run.augment(x, gen)
+            x, sharp = run.augment.views(x, gen)
+        sharp = sharp if run.cfg.teacher_sees_sharp and run.teacher is not None else None
         if run.cfg.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
+            sharp = None if sharp is None else sharp.contiguous(memory_format=torch.channels_last)
         for g in run.opt.param_groups:
             g["lr"] = lr_at(run.cfg, schedule_step, total_steps, run.steps_per_epoch, run.info["plateau_factor"])
         target = _batch_targets(run, idx, y, gen)
-        loss, logits = _batch_loss(run, x, target, gen, np.random.default_rng(epoch_seed * 7919 + step))
+        loss, logits = _batch_loss(run, x, target, gen, np.random.default_rng(epoch_seed * 7919 + step), sharp)
         run.opt.zero_grad(set_to_none=True)
         loss.backward()
         run.opt.step()

@@ -31,6 +31,11 @@ class Augment:
     lowres_min: int = 12
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.views(x, generator)[0]
+
+    def views(self, x: torch.Tensor, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The augmented batch, and the same batch before the low-resolution step: a teacher that reads the
+        sharp face teaches a student what a blurred one shows."""
         b, dev = x.shape[0], x.device
         # Every random number of the batch comes from the CPU generator in one draw and one copy: the same
         # numbers in the same order as drawing each as it is needed (the CPU generator's stream is
@@ -60,9 +65,10 @@ class Augment:
             x = x * gain + bias
         if self.erase_p > 0:
             x = random_erase(x, self.erase_p, self.erase_area, rand)
+        sharp = x
         if self.lowres_p > 0:
             x = low_resolution(x, self.lowres_p, self.lowres_min, rand)
-        return x
+        return x, sharp
 
 
 def host_to(t: torch.Tensor, device: torch.device | str) -> torch.Tensor:
