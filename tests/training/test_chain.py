@@ -90,7 +90,10 @@ def test_the_shipped_defaults_chain_resolves_to_its_recipes():
 
     configs = Path(__file__).parents[2] / "configs"
     cfg = TrainConfig.from_file(configs / "default.toml", data="x")
-    assert cfg.init_from == f"recipe:{configs / 'default-base.toml'}" and cfg.calibrate == "fear=0.5,sad=0.55"
+    assert cfg.init_from == f"recipe:{configs / 'default-ft.toml'}" and cfg.calibrate == "fear=0.5,sad=0.55"
+    assert (cfg.augment, cfg.teacher_sees_sharp, cfg.epochs) == ("lowres", True, 10)
+    ft = TrainConfig.from_file(configs / "default-ft.toml", data="x")
+    assert ft.init_from == f"recipe:{configs / 'default-base.toml'}" and ft.teacher == cfg.teacher
     assert cfg.teacher.split(",") == [
         f"recipe:{configs / 'default-flagship-a.toml'}@int8",
         f"recipe:{configs / 'default-flagship-b.toml'}@int8",
