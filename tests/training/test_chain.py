@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 
 import pytest
 
@@ -69,6 +70,10 @@ def test_a_fine_tune_starts_from_a_recipe_and_learns_from_its_int8_twin(recipes,
     assert saved["init_from"] == str(runs / "grand" / "best.safetensors")
     assert saved["teacher"] == str(runs / "grand" / "best.int8.onnx")
     assert any(n.op_type == "QuantizeLinear" for n in onnx.load(saved["teacher"]).graph.node)
+    # Teachers run in PyTorch: the checkpoint itself teaches, not its ONNX twin.
+    torch_run = TrainConfig.from_file(recipes / "ft.toml", data=str(synthetic_dir), out=str(runs / "pt"))
+    train(replace(torch_run, teacher_runtime="torch"), progress=False)
+    assert json.loads((runs / "pt" / "config.json").read_text())["teacher"] == str(runs / "grand" / "best.safetensors")
     (recipes / "ft.toml").write_text('extends = "base.toml"\n[train]\nteacher = "recipe:grand.toml@fp16"\n')
     with pytest.raises(ValueError, match="named in is @int8, not @fp16"):
         train(TrainConfig.from_file(recipes / "ft.toml", data=str(synthetic_dir), out=str(runs / "x")), progress=False)

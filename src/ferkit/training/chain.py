@@ -8,8 +8,8 @@ that very recipe on that very data, resumed when it holds an interrupted one, an
 rebuilds the default's whole chain. A folder holding some other run is an error, never overwritten.
 ``init_from = "recipe:..."`` (a fine-tune's starting point) is resolved the same way, and
 ``recipe:flagship.toml@int8`` names that run's int8 twin (written beside its checkpoint, calibrated on
-1,000 Training faces of the same data): big teachers run several times as fast so on a CPU (on a GPU,
-where teachers run in PyTorch, the checkpoint itself teaches).
+1,000 Training faces of the same data): big teachers run several times as fast so on a CPU (where
+teachers run in PyTorch, on a GPU or by ``teacher_runtime = "torch"``, the checkpoint itself teaches).
 """
 
 from __future__ import annotations
@@ -48,15 +48,16 @@ def _resolve(cfg: TrainConfig, spec: str) -> str:
     if form not in ("", "int8"):
         raise ValueError(f"{spec}: the only form a recipe's model can be named in is @int8, not @{form}")
     best = teacher_run(cfg, recipe) / "best.safetensors"
-    if not form or _on_gpu(cfg):  # a GPU runs teachers in PyTorch: the checkpoint itself, not its ONNX twin
+    if not form or not _onnx_teachers(cfg):  # teachers in PyTorch: the checkpoint itself, not its ONNX twin
         return str(best)
     return str(int8_twin(best, cfg.data))
 
 
-def _on_gpu(cfg: TrainConfig) -> bool:
+def _onnx_teachers(cfg: TrainConfig) -> bool:
+    from .distill import teachers_on_onnx
     from .distributed import resolve_device
 
-    return resolve_device(cfg.device).type != "cpu"
+    return teachers_on_onnx(cfg.teacher_runtime, resolve_device(cfg.device))
 
 
 def int8_twin(best: Path, data: str) -> Path:

@@ -46,7 +46,7 @@ class Teacher:
             raise ValueError(f"teacher_runtime must be one of {', '.join(TEACHER_RUNTIMES)}, not {runtime!r}")
         if runtime == "onnx" and device.type != "cpu":
             raise ValueError(f"teacher_runtime 'onnx' runs on the CPU; the student trains on {device}")
-        onnx = runtime == "onnx" or (runtime == "auto" and device.type == "cpu")
+        onnx = teachers_on_onnx(runtime, device)
         threads = torch.get_num_threads()
         # Each spec loaded alone: an Ensemble needs its members to share classes, a teacher only needs the
         # student's among each member's.
@@ -82,6 +82,11 @@ class Teacher:
                 t = F.interpolate(t, size=(pre.image_size, pre.image_size), mode="bilinear", align_corners=False)
             out = out + run((t - pre.mean) / pre.std)[:, columns]
         return out / len(self.members)
+
+
+def teachers_on_onnx(runtime: str, device: torch.device) -> bool:
+    """Whether teachers run in ONNX Runtime (``onnx``, or ``auto`` on a CPU) rather than PyTorch."""
+    return runtime == "onnx" or (runtime == "auto" and device.type == "cpu")
 
 
 def _torch_member(module, device: torch.device, channels_last: bool) -> Callable:
