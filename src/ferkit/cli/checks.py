@@ -71,7 +71,7 @@ def output_file(text: str) -> str:
 
 
 def _unwritable_file(path: Path) -> str | None:
-    anchor = next((p for p in (path.parent, *path.parent.parents) if p.exists()), Path("."))
+    anchor = _nearest_existing(path.parent)
     if not anchor.is_dir():
         return f"cannot write here: {anchor} is not a folder"
     if not path.exists():
@@ -91,10 +91,15 @@ def output_dir(text: str) -> str:
     path = Path(text)
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text}: exists and is not a folder; give a folder")
-    anchor = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+    anchor = _nearest_existing(path)
     if not anchor.is_dir() or not os.access(anchor, os.W_OK):
         raise argparse.ArgumentTypeError(f"{text}: cannot create a folder under {anchor}")
     return text
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or the nearest of its parents that exists: where missing folders would be made."""
+    return next((p for p in (path, *path.parents) if p.exists()), Path("."))
 
 
 # Common ranges, named once.

@@ -191,7 +191,8 @@ def _train_epoch(run: Run, epoch: int, bar) -> dict:
         sharp = None
         if run.augment is not None:
             x, sharp = run.augment.views(x, gen)
-        sharp = sharp if run.cfg.teacher_sees_sharp and run.teacher is not None else None
+        # Without a blur the sharp batch is the batch itself: the teacher reads x, mixed once.
+        sharp = sharp if run.cfg.teacher_sees_sharp and run.teacher is not None and sharp is not x else None
         if run.cfg.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
             sharp = None if sharp is None else sharp.contiguous(memory_format=torch.channels_last)
