@@ -68,6 +68,14 @@ def test_calibrate_json_reports_the_fit_and_the_offsets(fer_slice_zip, tmp_path,
     res = json.loads(capsys.readouterr().out)
     assert res["recall_before"]["fear"] < 0.7 <= res["recall_after"]["fear"]
     assert res["class_bias"] == read_meta(ckpt)["class_bias"] and res["class_bias"][2] > 0
+    assert main([*args[:-1], "--small-faces", "24,16"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "faces 16 px wide: accuracy" in out and "faces 24 px wide" in out
+    assert read_meta(ckpt)["small_faces"]["widths"] == [16, 24]
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, "--small-faces", "16,48"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "'16,48': each width must be in [8, 47], got 48" in err and err.count("\n") == 1
 
 
 def test_evaluate_at_a_lower_resolution_reads_small_faces_worse(fer_slice_zip, tmp_path, capsys):

@@ -65,6 +65,28 @@ def test_recall_floors_move_decisions_on_validation_and_are_replaced(fer_slice_z
     assert f"fear {res['recall_before']['fear']:.3f} -> " in out and read_meta(path)["class_bias"][2] > 0
 
 
+def test_small_faces_are_fitted_at_each_width_and_evaluated_as_predict_reads_them(fer_slice_zip, tmp_path):
+    """Faces shrunk to 16 px drift (towards sad); a temperature and offsets fitted there on validation lower
+    their NLL, leave the full-size calibration as it was, and are what evaluate --resolution applies."""
+    from ferkit.evaluation.evaluate import evaluate_path
+
+    path = tmp_path / "m.safetensors"
+    shutil.copy(resolve_weights("default"), path)
+    plain = calibrate(path, fer_slice_zip, recall_floor="fear=0.5")
+    res = calibrate(path, fer_slice_zip, recall_floor="fear=0.5", small_faces=[16, 32])
+    assert (res["temperature"], res["class_bias"]) == (plain["temperature"], plain["class_bias"])
+    table = read_meta(path)["small_faces"]
+    assert table["widths"] == [16, 32] and len(table["class_bias"]) == 2 and len(table["class_bias"][0]) == 7
+    for fit in res["small_faces"].values():
+        assert fit["nll_after"] <= fit["nll_before"]
+    at16 = evaluate_path(path, fer_slice_zip, split="val", resolution=16).report
+    assert round(at16["nll"], 4) == res["small_faces"]["16"]["nll_after"]
+    full = evaluate_path(path, fer_slice_zip, split="val").report
+    assert round(full["accuracy"], 4) == res["accuracy_after"]  # full-size faces: the model's own calibration
+    calibrate(path, fer_slice_zip)  # calibrating again without widths removes the table
+    assert read_meta(path)["small_faces"] is None
+
+
 def test_recall_floor_errors_name_the_problem():
     classes = ("angry", "fear", "sad")
     assert parse_floors("fear=0.5, sad=0.55", classes) == {1: 0.5, 2: 0.55}

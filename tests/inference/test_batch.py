@@ -54,7 +54,7 @@ def test_chunks_share_one_network_call_and_keep_order(tiny_onnx, synthetic_dir, 
     rec = Recognizer.from_pretrained(tiny_onnx, detector="none")
     calls = []
     real = Recognizer.predict_faces
-    monkeypatch.setattr(Recognizer, "predict_faces", lambda self, f: calls.append(len(f)) or real(self, f))
+    monkeypatch.setattr(Recognizer, "predict_faces", lambda self, f, *w: calls.append(len(f)) or real(self, f, *w))
     paths = list(iter_inputs([synthetic_dir / "test"]))
     results = list(predict_paths(rec, paths, chunk=32))
     assert [r.path for r in results] == [str(p) for p in paths] and calls == [32, 32, 32, 32, 12]

@@ -94,6 +94,22 @@ def test_predict_faces_matches_evaluation(rec, fer_slice_zip):
     )
 
 
+def test_a_small_face_is_calibrated_for_its_width(rec, hopper):
+    """The shipped default holds a calibration for small faces: a face about 20 px wide in its photo gets it
+    (through each face's width), a large face the model's own."""
+    assert rec.model.networks()[0].meta["small_faces"]["widths"][0] <= 16
+    for scale, small in ((1.0, False), (0.09, True)):
+        image = np.asarray(Image.fromarray(hopper).resize((int(512 * scale), int(600 * scale))))
+        located = rec.locate(image)
+        (face,) = rec.classify([located])[0]
+        widths = rec.widths(located.detections)
+        assert (widths[0] < 32) == small and widths[0] == pytest.approx(max(face.box[2:]) * 1.2)
+        got = [face.probs[c] for c in rec.classes]
+        np.testing.assert_allclose(got, rec.model.probs(located.crops, widths=widths)[0], atol=1e-6)
+        plain = rec.model.probs(located.crops)[0]
+        assert np.allclose(got, plain, atol=1e-6) != small
+
+
 def test_no_detect_uses_the_whole_crop(fer_slice_dir):
     crops = sorted(fer_slice_dir.glob("test/happy/*.jpg"))[:5]
     rec = Recognizer.from_pretrained(detector="none", precision="fp32")  # the float32 path evaluate runs

@@ -41,6 +41,9 @@ def test_validation_names_the_field():
         TrainConfig(data="x", augment="wild").validate()
     with pytest.raises(ValueError, match="distill_alpha"):
         TrainConfig(data="x", distill_alpha=2).validate()
+    with pytest.raises(ValueError, match="small_faces needs calibrate set"):
+        TrainConfig(data="x", small_faces="16,24").validate()
+    TrainConfig(data="x", calibrate="temperature", small_faces="16,24").validate()
 
 
 def test_field_help_comes_from_the_fields_comments():

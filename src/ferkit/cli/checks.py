@@ -52,6 +52,16 @@ def number(
     return parse
 
 
+def widths(text: str) -> list[int]:
+    """An argparse ``type`` for face widths in pixels, ``16,24,32``: whole numbers from 8 to 47 (below the
+    network's 48-pixel input, where the model's own calibration holds)."""
+    parse = number(int, 8, 47)
+    try:
+        return sorted({parse(part) for part in text.split(",")})
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: each width {exc}") from None
+
+
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..extras import require_torch
-from .checks import number, output_dir
+from .checks import number, output_dir, widths
 from .data import add_ferplus_flag
 from .output import console, plain, print_json
 from .predict import add_precision_flag
@@ -59,6 +59,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--recall-floor",
         metavar="CLASS=R,...",
         help="also fit per-class offsets so these classes reach these recalls on the split, e.g. fear=0.5,sad=0.55",
+    )
+    ca.add_argument(
+        "--small-faces",
+        type=widths,
+        default=[],
+        metavar="PX,...",
+        help="also fit temperature and offsets for faces this many pixels wide in a photo, e.g. 16,24,32 "
+        "(predict interpolates between them by each face's width)",
     )
     ca.add_argument("--json", action="store_true", help="print what was fitted (and what it changed) as JSON")
     _backend_flag(ca)
@@ -116,7 +124,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         require_torch("ferkit calibrate --backend torch")
     from ..evaluation.calibrate import calibrate
 
-    keys = ("split", "recall_floor", "backend", "ferplus")
+    keys = ("split", "recall_floor", "backend", "ferplus", "small_faces")
     res = calibrate(args.weights, args.data, **{k: getattr(args, k) for k in keys})
     if args.json:
         print_json(res)
@@ -136,6 +144,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         console.print(
             f"class offsets {res['class_bias']}: recall {moved}; accuracy {res['accuracy_before']:.4f} -> "
             f"{res['accuracy_after']:.4f}; ECE with them {res['ece_with_bias']:.4f}"
+        )
+    for w, fit in res.get("small_faces", {}).items():
+        console.print(
+            f"faces {w} px wide: accuracy {fit['accuracy_before']:.4f} -> {fit['accuracy_after']:.4f}, "
+            f"NLL {fit['nll_before']:.4f} -> {fit['nll_after']:.4f}"
         )
     return 0
 

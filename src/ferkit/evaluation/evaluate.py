@@ -25,13 +25,15 @@ class Evaluation:
     data: FERDataset
 
 
-def evaluate(model: Model, data: FERDataset, *, tta: bool = False) -> Evaluation:
+def evaluate(model: Model, data: FERDataset, *, tta: bool = False, width: int | None = None) -> Evaluation:
     """Score ``model`` on ``data`` (already one split; its classes must be ones the model knows: a model
     with more classes is scored on its choice among the data's). An ensemble's members are scored too, so
-    its numbers stay apart from single models'."""
+    its numbers stay apart from single models'. ``width``: the faces were that many pixels wide in their
+    photos (calibrated as ``predict`` calibrates such faces)."""
     if tuple(data.classes) != tuple(model.classes):
         model = Subset(model, tuple(data.classes))
-    probs = model.probs(data.images, tta=tta)
+    widths = None if width is None else [width] * len(data.images)
+    probs = model.probs(data.images, tta=tta, widths=widths)
     report = classification_report(data.labels, probs, data.classes)
     report.update(
         model=model.name,
@@ -47,7 +49,7 @@ def evaluate(model: Model, data: FERDataset, *, tta: bool = False) -> Evaluation
         report["members"] = []
         for m in base.members:
             member = classification_report(
-                data.labels, Subset(m, tuple(data.classes)).probs(data.images, tta=tta), data.classes
+                data.labels, Subset(m, tuple(data.classes)).probs(data.images, tta=tta, widths=widths), data.classes
             )
             report["members"].append({"model": m.name, "accuracy": member["accuracy"], "macro_f1": member["macro_f1"]})
     return Evaluation(report=report, probs=probs, data=data)
@@ -72,7 +74,8 @@ def evaluate_path(
     report files to ``out_dir``. With ``ferplus``, the split is labelled by FER+'s majority vote (the FER+
     benchmark), on the model's classes. Without ``classes``, a model that knows classes the dataset lacks
     (FER+'s contempt on FER2013's labels) is scored on the classes they share, and says so. ``resolution``
-    scores the faces as a photo ``resolution`` pixels wide would show them (shrunk and enlarged back)."""
+    scores the faces as a photo ``resolution`` pixels wide would show them (shrunk and enlarged back, and
+    calibrated as ``predict`` calibrates faces of that width)."""
     model = load_model(
         weights, backend="onnx" if precision != "fp32" else backend, classes=classes, precision=precision
     )
@@ -96,7 +99,7 @@ def evaluate_path(
         from ..transforms.views import at_resolution
 
         data = replace(data, images=at_resolution(data.images, resolution))
-    result = evaluate(model, data, tta=tta)
+    result = evaluate(model, data, tta=tta, width=resolution)
     result.report.update(split=split, resolution=resolution)
     if out_dir is not None:
         write_report_files(result, Path(out_dir))

@@ -111,9 +111,20 @@ class Recognizer:
             aligned.append(None if self.align == "none" else face is not None)
         return crops, aligned
 
-    def predict_faces(self, faces: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
-        """Calibrated class probabilities ``(N, C)`` for uint8 grey face crops (any size)."""
-        return self.model.probs(faces)
+    def widths(self, detections: Sequence[Detection]) -> list[float]:
+        """How many pixels wide each face's crop is in its photo (the box with FER2013's margin): what the
+        checkpoint's small-face calibration reads."""
+        margin = 0.0 if self.detector.whole_image else self.margin
+        return [max(d.box[2], d.box[3]) * (1 + 2 * margin) for d in detections]
+
+    def predict_faces(
+        self, faces: np.ndarray | Sequence[np.ndarray], widths: Sequence[float] | None = None
+    ) -> np.ndarray:
+        """Calibrated class probabilities ``(N, C)`` for uint8 grey face crops (any size), each ``widths``
+        pixels wide in its photo (by default, as wide as the crop)."""
+        if widths is None:
+            widths = [max(np.shape(f)[-2:]) for f in faces]
+        return self.model.probs(faces, widths=widths)
 
     def faces(
         self,
@@ -154,7 +165,8 @@ class Recognizer:
 
     def classify(self, located: Sequence[Located]) -> list[ImageResult]:
         """Classify the faces of many located images in one network batch and complete their results."""
-        probs = self.predict_faces([c for item in located for c in item.crops])
+        crops = [c for item in located for c in item.crops]
+        probs = self.predict_faces(crops, [w for item in located for w in self.widths(item.detections)])
         k = 0
         for item in located:
             n = len(item.crops)

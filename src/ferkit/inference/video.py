@@ -93,7 +93,7 @@ def track_stream(
         else:
             gray, dets = recognizer.detect(rgb)
         crops, aligned = recognizer.crop(gray, dets)
-        probs = recognizer.predict_faces(crops)
+        probs = recognizer.predict_faces(crops, recognizer.widths(dets))
         tracked = tracker.update([d.box for d in dets], probs)
         smoothed = np.stack([p for _, p in tracked]) if tracked else probs
         yield rgb, recognizer.faces(dets, smoothed, [tid for tid, _ in tracked], aligned)

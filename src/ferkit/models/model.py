@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..probs import class_columns, restrict, softmax
+from ..probs import at_widths, class_columns, restrict, softmax
 from ..runtime import resolve_precision
 from ..transforms.preprocess import Preprocess
 from ..transforms.views import tta_views
@@ -41,9 +41,11 @@ class Model:
     def name(self) -> str:
         return str(self.meta.get("name") or self.meta.get("model", "model"))
 
-    def probs(self, faces: Faces, *, tta: bool = False) -> np.ndarray:
+    def probs(self, faces: Faces, *, tta: bool = False, widths: Sequence[float] | None = None) -> np.ndarray:
         """Calibrated probabilities ``(N, C)`` for uint8 grey faces of any size (resized as in training);
-        with ``tta`` the mean logits of ten shifted and mirrored views."""
+        with ``tta`` the mean logits of ten shifted and mirrored views. ``widths`` says how many pixels wide
+        each face was in its photo (None: at least the network's input size), for checkpoints calibrated
+        for small faces."""
         raise NotImplementedError
 
     def networks(self) -> list[Network]:
@@ -72,9 +74,14 @@ class Network(Model):
         """Per-class logit offsets fitted by ``ferkit calibrate --recall-floor`` (None: no offsets)."""
         return self.meta.get("class_bias")
 
-    def calibrated(self, logits: np.ndarray) -> np.ndarray:
-        """The probabilities it reports: ``softmax(logits / temperature + class_bias)``."""
-        return softmax(logits, self.temperature, self.class_bias)
+    def calibrated(self, logits: np.ndarray, widths: Sequence[float] | None = None) -> np.ndarray:
+        """The probabilities it reports: ``softmax(logits / temperature + class_bias)``, with the temperature
+        and offsets of each face's width where the checkpoint was calibrated for small faces."""
+        table = self.meta.get("small_faces")
+        if widths is None or not table:
+            return softmax(logits, self.temperature, self.class_bias)
+        t, bias = at_widths(table, self.temperature, self.class_bias, widths, self.preprocess.image_size)
+        return softmax(logits, t, bias)
 
     def logits(self, faces: Faces, *, tta: bool = False) -> np.ndarray:
         """Raw logits ``(N, C)``; with ``tta`` averaged over :func:`~ferkit.transforms.views.tta_views`."""
@@ -86,8 +93,8 @@ class Network(Model):
             out.append(np.mean([self.run(v) for v in views], axis=0, dtype=np.float32))
         return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
 
-    def probs(self, faces: Faces, *, tta: bool = False) -> np.ndarray:
-        return self.calibrated(self.logits(faces, tta=tta))
+    def probs(self, faces: Faces, *, tta: bool = False, widths: Sequence[float] | None = None) -> np.ndarray:
+        return self.calibrated(self.logits(faces, tta=tta), widths)
 
     def networks(self) -> list[Network]:
         return [self]
@@ -113,8 +120,8 @@ class Ensemble(Model):
             "members": [m.meta for m in self.members],
         }
 
-    def probs(self, faces: Faces, *, tta: bool = False) -> np.ndarray:
-        return np.mean([m.probs(faces, tta=tta) for m in self.members], axis=0).astype(np.float32)
+    def probs(self, faces: Faces, *, tta: bool = False, widths: Sequence[float] | None = None) -> np.ndarray:
+        return np.mean([m.probs(faces, tta=tta, widths=widths) for m in self.members], axis=0).astype(np.float32)
 
     def networks(self) -> list[Network]:
         return [n for m in self.members for n in m.networks()]
@@ -133,8 +140,8 @@ class Subset(Model):
         self.preprocess, self.backend = self.base.preprocess, self.base.backend
         self.meta = {**self.base.meta, "classes": list(self.classes), "restricted_from": list(self.base.classes)}
 
-    def probs(self, faces: Faces, *, tta: bool = False) -> np.ndarray:
-        return restrict(self.base.probs(faces, tta=tta), self.columns)
+    def probs(self, faces: Faces, *, tta: bool = False, widths: Sequence[float] | None = None) -> np.ndarray:
+        return restrict(self.base.probs(faces, tta=tta, widths=widths), self.columns)
 
     def networks(self) -> list[Network]:
         return self.base.networks()

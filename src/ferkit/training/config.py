@@ -72,6 +72,7 @@ class TrainConfig:
     teacher_runtime: str = "auto"  # auto | torch | onnx  (auto: ONNX Runtime on the CPU, PyTorch on a GPU)
     teacher_sees_sharp: bool = False  # the teacher reads each face before the lowres augmentation blurs it
     calibrate: str = ""  # after training: "temperature", or recall floors too ("fear=0.5,sad=0.55"), fitted on val
+    small_faces: str = ""  # with calibrate: also fit it for faces this many pixels wide in a photo ("16,24,32")
 
     @classmethod
     def field_help(cls) -> dict[str, str]:
@@ -141,6 +142,8 @@ class TrainConfig:
             raise ValueError(
                 f'calibrate must be "", "temperature" or recall floors like "fear=0.5,sad=0.55", not {self.calibrate!r}'
             )
+        if self.small_faces and not (self.calibrate and re.fullmatch(r"\d+(,\d+)*", self.small_faces)):
+            raise ValueError(f'small_faces needs calibrate set and widths like "16,24,32", not {self.small_faces!r}')
         if self.ferplus_mix and not self.ferplus:
             raise ValueError("ferplus_mix must be in [0, 1] and needs FER+ votes (--ferplus)")
 

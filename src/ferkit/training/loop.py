@@ -339,12 +339,15 @@ def _write_metrics(out: Path, history: list[dict], plot: bool = True) -> None:
 
 def _calibrate(run: Run) -> dict:
     """The recipe's calibration of the chosen checkpoint, on the validation split (``calibrate`` is
-    "temperature", or recall floors like "fear=0.5,sad=0.55", which fit the temperature too)."""
+    "temperature", or recall floors like "fear=0.5,sad=0.55", which fit the temperature too; ``small_faces``
+    widths fit both again for small faces)."""
     from ..evaluation.calibrate import calibrate
 
     floors = None if run.cfg.calibrate == "temperature" else run.cfg.calibrate
     labels = None if run.cfg.ferplus_mix else run.cfg.ferplus  # mixed runs are chosen on FER2013's labels
-    result = calibrate(run.out / "best.safetensors", run.cfg.data, recall_floor=floors, ferplus=labels)
+    small = [int(w) for w in run.cfg.small_faces.split(",") if w]
+    best = run.out / "best.safetensors"
+    result = calibrate(best, run.cfg.data, recall_floor=floors, ferplus=labels, small_faces=small)
     log.info(
         "calibrated on the validation split: temperature %s, class offsets %s",
         result["temperature"],
