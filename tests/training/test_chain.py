@@ -24,6 +24,7 @@ def recipes(tmp_path):
     (tmp_path / "grand.toml").write_text('extends = "base.toml"\n[train]\nseed = 5\n')
     (tmp_path / "teacher.toml").write_text('extends = "base.toml"\n[train]\nteacher = "recipe:grand.toml"\n')
     student = 'extends = "base.toml"\n[train]\nteacher = "recipe:teacher.toml"\ncalibrate = "temperature"\n'
+    student += 'small_faces = "16,32"\n'
     (tmp_path / "student.toml").write_text(student)
     return tmp_path
 
@@ -46,6 +47,7 @@ def test_a_student_trains_its_chain_then_reuses_it(recipes, synthetic_dir, tmp_p
     # The recipe's calibration ran on the validation split when training ended.
     meta = read_meta(result.best_checkpoint)
     assert meta["calibration"]["fitted_on"].endswith(":val") and meta["temperature"] > 0
+    assert meta["small_faces"]["widths"] == [16, 32]
     assert "calibration" in json.loads((runs / "student" / "summary.json").read_text())
     # A second student of the same teacher reuses the finished chain.
     before = (runs / "teacher" / "best.safetensors").stat().st_mtime_ns
