@@ -68,7 +68,7 @@ def fit_temperature_and_bias(
 ) -> tuple[float, np.ndarray]:
     """Temperature and per-class offsets that jointly minimise negative log-likelihood, by gradient descent
     from ``temperature`` and ``bias`` (a prior shift and a sharpness, the two ways a small face's logits
-    drift; twelve numbers fitted on thousands of faces, so no regularisation is needed)."""
+    drift; a handful of numbers fitted on thousands of faces, so no regularisation is needed)."""
     z = np.asarray(logits, dtype=np.float64)
     onehot = np.eye(z.shape[1])[labels]
     log_t, b = float(np.log(temperature)), np.asarray(bias, dtype=np.float64).copy()
