@@ -123,7 +123,7 @@ class Recognizer:
         """Calibrated class probabilities ``(N, C)`` for uint8 grey face crops (any size), each ``widths``
         pixels wide in its photo (by default, as wide as the crop)."""
         if widths is None:
-            widths = [max(np.shape(f)[-2:]) for f in faces]
+            widths = [max(np.shape(f)[:2]) for f in faces]
         return self.model.probs(faces, widths=widths)
 
     def faces(
