@@ -108,6 +108,11 @@ def test_a_small_face_is_calibrated_for_its_width(rec, hopper):
         np.testing.assert_allclose(got, rec.model.probs(located.crops, widths=widths)[0], atol=1e-6)
         plain = rec.model.probs(located.crops)[0]
         assert np.allclose(got, plain, atol=1e-6) != small
+    # Crops given directly are as wide as they are: a 20-pixel crop is a small face, a 48-pixel one is not.
+    crop = located.crops[0]
+    small_crop = np.asarray(Image.fromarray(crop).resize((20, 20)))
+    np.testing.assert_allclose(rec.predict_faces([small_crop]), rec.model.probs([small_crop], widths=[20]))
+    np.testing.assert_allclose(rec.predict_faces(crop[None]), rec.model.probs(crop[None]))
 
 
 def test_no_detect_uses_the_whole_crop(fer_slice_dir):
