@@ -80,13 +80,21 @@ def fit_temperature_and_bias(
     return float(np.exp(log_t)), b
 
 
-def fit_small_faces(net: Network, faces: np.ndarray, labels: np.ndarray, widths: Sequence[int]) -> dict:
+def fit_small_faces(
+    net: Network,
+    faces: np.ndarray,
+    labels: np.ndarray,
+    widths: Sequence[int],
+    temperature: float,
+    bias: Sequence[float] | None,
+) -> dict:
     """The small-face calibration table (see :func:`ferkit.probs.at_widths`): at each width, the faces
     shrunk to it and enlarged back as ``predict`` enlarges small faces, and temperature and offsets fitted
-    there, starting from the checkpoint's own; with each width's accuracy and NLL before and after."""
+    there, starting from the full-size ``temperature`` and ``bias``; with each width's accuracy and NLL
+    before and after."""
     from ..transforms.views import at_resolution
 
-    t0, b0 = net.temperature, np.asarray(net.class_bias or np.zeros(len(net.classes)))
+    t0, b0 = temperature, np.asarray(bias if bias is not None else np.zeros(len(net.classes)))
     table: dict = {"widths": [], "temperature": [], "class_bias": [], "fit": {}}
     for w in sorted(widths):
         logits = net.logits(at_resolution(faces, w))
@@ -164,8 +172,9 @@ def calibrate(
         b = fit_class_bias(logits, data.labels, t, parse_floors(recall_floor, ckpt.classes), ckpt.classes)
         bias = [round(float(v), 4) for v in b] if b.any() else None  # floors already met: nothing to store
         result.update(_decision_change(logits, data.labels, t, bias, ckpt.classes), class_bias=bias)
-    ckpt.meta.update(temperature=result["temperature"], class_bias=bias)
-    table = fit_small_faces(ckpt, data.images, data.labels, small_faces) if small_faces else None
+    table = None
+    if small_faces:
+        table = fit_small_faces(ckpt, data.images, data.labels, small_faces, result["temperature"], bias)
     if table:
         result["small_faces"] = table["fit"]
     update_meta(path, temperature=result["temperature"], class_bias=bias, small_faces=table, calibration=result)

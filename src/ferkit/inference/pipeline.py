@@ -95,27 +95,31 @@ class Recognizer:
         gray = to_gray(image)
         return gray, self.detector.detect(gray, image if image.ndim == 3 else None)
 
+    @property
+    def crop_margin(self) -> float:
+        """The margin box crops get: FER2013's framing around a detector's box, none around a whole image."""
+        return 0.0 if self.detector.whole_image else self.margin
+
     def crop(self, gray: np.ndarray, detections: Sequence[Detection]) -> tuple[list[np.ndarray], list[bool | None]]:
         """Face crops at the classifier's input size, and per crop whether it was aligned (None: alignment
         off). A face whose keypoints cannot place it falls back to its box crop (``False``); a whole-image
         "detection" is used as it is."""
         size = self.model.preprocess.image_size
         if self.detector.whole_image:
-            return [crop_face(gray, d.box, size, 0.0) for d in detections], [None] * len(detections)
+            return [crop_face(gray, d.box, size, self.crop_margin) for d in detections], [None] * len(detections)
         crops, aligned = [], []
         for d in detections:
             face = None
             if self.align != "none" and d.keypoints:
                 face = align_face(gray, d.keypoints, size, level=self.align == "level")
-            crops.append(face if face is not None else crop_face(gray, d.box, size, self.margin))
+            crops.append(face if face is not None else crop_face(gray, d.box, size, self.crop_margin))
             aligned.append(None if self.align == "none" else face is not None)
         return crops, aligned
 
     def widths(self, detections: Sequence[Detection]) -> list[float]:
         """How many pixels wide each face's crop is in its photo (the box with FER2013's margin): what the
         checkpoint's small-face calibration reads."""
-        margin = 0.0 if self.detector.whole_image else self.margin
-        return [max(d.box[2], d.box[3]) * (1 + 2 * margin) for d in detections]
+        return [max(d.box[2], d.box[3]) * (1 + 2 * self.crop_margin) for d in detections]
 
     def predict_faces(
         self, faces: np.ndarray | Sequence[np.ndarray], widths: Sequence[float] | None = None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..labels import LABEL_MODES
+from ..models.shipped import split_weights
 
 #: The names of :data:`ferkit.transforms.augment.AUGMENT_PRESETS` (a test keeps them in step).
 AUGMENT_NAMES = ("none", "light", "default", "strong", "lowres")
@@ -195,9 +196,9 @@ def _read_recipe(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     for key in ("teacher", "init_from"):  # models named by recipe: those recipes lie beside this one
         spec = raw.get(key)
         if isinstance(spec, str) and "recipe:" in spec:
-            parts = (p.strip() for p in spec.split(",") if p.strip())
             raw[key] = ",".join(
-                f"recipe:{path.parent / p[len('recipe:') :]}" if p.startswith("recipe:") else p for p in parts
+                f"recipe:{path.parent / p[len('recipe:') :]}" if p.startswith("recipe:") else p
+                for p in split_weights(spec)
             )
     if base is None:
         return raw
