@@ -138,6 +138,13 @@ def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+#: A width-4 CNN that learns the synthetic classes in 4 epochs of a second each.
+TINY_CNN = dict(
+    model="cnn", model_args={"width": 4}, epochs=4, batch_size=30, augment="none", lr=0.05, warmup_epochs=0,
+    label_smoothing=0.0,
+)  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def tiny_ckpt(synthetic_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny CNN (width 4) trained for 4 epochs on the synthetic data: a real checkpoint in seconds."""
@@ -146,22 +153,7 @@ def tiny_ckpt(synthetic_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     from ferkit.training.loop import train
 
     out = tmp_path_factory.mktemp("tiny") / "run"
-    res = train(
-        TrainConfig(
-            data=str(synthetic_dir),
-            out=str(out),
-            model="cnn",
-            model_args={"width": 4},
-            epochs=4,
-            batch_size=30,
-            augment="none",
-            lr=0.05,
-            warmup_epochs=0,
-            label_smoothing=0.0,
-        ),
-        progress=False,
-    )
-    return res.best_checkpoint
+    return train(TrainConfig(data=str(synthetic_dir), out=str(out), **TINY_CNN), progress=False).best_checkpoint
 
 
 @pytest.fixture(scope="session")

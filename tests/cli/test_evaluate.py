@@ -13,43 +13,14 @@ from ferkit.cli import main  # noqa: E402
 
 
 def test_evaluate_table_and_calibrate(tiny_ckpt, synthetic_dir, tmp_path, capsys):
-    assert (
-        main(
-            [
-                "evaluate",
-                "--weights",
-                str(tiny_ckpt),
-                "--data",
-                str(synthetic_dir),
-                "--tta",
-                "--out",
-                str(tmp_path / "ev"),
-            ]
-        )
-        == 0
-    )
+    assert main(f"evaluate --weights {tiny_ckpt} --data {synthetic_dir} --tta --out {tmp_path / 'ev'}".split()) == 0
     out = capsys.readouterr().out
     assert "10-view TTA" in out and "accuracy" in out and (tmp_path / "ev" / "confusion_matrix.png").exists()
     ckpt = shutil.copy(tiny_ckpt, tmp_path / "t.safetensors")
     assert main(["calibrate", "--weights", str(ckpt), "--data", str(synthetic_dir)]) == 0
     assert "fitted on" in capsys.readouterr().out
-    assert (
-        main(
-            [
-                "evaluate",
-                "--weights",
-                str(ckpt),
-                "--data",
-                str(synthetic_dir),
-                "--json",
-                "--split",
-                "val",
-                "--out",
-                str(tmp_path / "ev2"),
-            ]
-        )
-        == 0
-    )
+    argv = f"evaluate --weights {ckpt} --data {synthetic_dir} --json --split val --out {tmp_path / 'ev2'}"
+    assert main(argv.split()) == 0
     assert json.loads(capsys.readouterr().out)["temperature"] != 1.0
 
 

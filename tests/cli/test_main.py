@@ -36,20 +36,9 @@ def test_help_lists_every_command_without_heavy_imports():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip().endswith("[]"), proc.stdout
-    for command in (
-        "data",
-        "train",
-        "finetune",
-        "tune",
-        "evaluate",
-        "calibrate",
-        "predict",
-        "webcam",
-        "export",
-        "bench",
-        "serve",
-        "models",
-    ):
+    for (
+        command
+    ) in "data train finetune tune evaluate benchmark calibrate predict webcam export bench serve models".split():
         assert command in proc.stdout
 
 

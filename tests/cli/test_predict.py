@@ -18,18 +18,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_batch_goes_on_past_bad_inputs_and_reports(photo_dir, bad_dir, hopper, tmp_path):
     write_video(photo_dir / "clip.mp4", frame_640x480(hopper), n=10)
-    out = tmp_path / "res.json"
-    proc = _cli(
-        "predict",
-        str(photo_dir),
-        str(bad_dir),
-        "--json",
-        str(out),
-        "--csv",
-        str(tmp_path / "res.csv"),
-        "--annotate",
-        str(tmp_path / "ann"),
-    )
+    out, csv, ann = tmp_path / "res.json", tmp_path / "res.csv", tmp_path / "ann"
+    proc = _cli(*f"predict {photo_dir} {bad_dir} --json {out} --csv {csv} --annotate {ann}".split())
     assert proc.returncode == 1  # something failed
     results = {Path(r["path"]).name: r for r in json.loads(out.read_text())}
     assert len(results) == 16
@@ -40,9 +30,9 @@ def test_batch_goes_on_past_bad_inputs_and_reports(photo_dir, bad_dir, hopper, t
         assert results[name]["status"] == "error" and name in results[name]["error"]
     assert results["clip.mp4"]["status"] == "ok" and results["clip.mp4"]["summary"]["frames_sampled"] == 10
     assert "16 input(s): 10 with faces, 1 without, 5 failed" in proc.stderr
-    rows = (tmp_path / "res.csv").read_text().splitlines()
+    rows = csv.read_text().splitlines()
     assert rows[0].startswith("path,kind,status,error,frame") and len(rows) > 16
-    annotated = sorted(p.name for p in (tmp_path / "ann").iterdir())
+    annotated = sorted(p.name for p in ann.iterdir())
     assert "photo_dir0__rgb.annotated.jpg" in " ".join(annotated) or any("rgb.annotated" in a for a in annotated)
     assert any(a.endswith(".timeline.png") for a in annotated) and any(
         a.endswith((".annotated.mp4", ".annotated.webm")) for a in annotated
@@ -69,19 +59,12 @@ def test_webcam_without_camera_fails_clearly():
 
 
 def test_no_detect_on_synthetic_crops_with_an_onnx_file(tiny_onnx, synthetic_dir, tmp_path):
-    proc = _cli(
-        "predict",
-        str(synthetic_dir / "test" / "sad"),
-        "--no-detect",
-        "--weights",
-        str(tiny_onnx),
-        "--csv",
-        str(tmp_path / "r.csv"),
-    )
+    sad, csv = synthetic_dir / "test" / "sad", tmp_path / "r.csv"
+    proc = _cli(*f"predict {sad} --no-detect --weights {tiny_onnx} --csv {csv}".split())
     assert proc.returncode == 0 and "20 input(s): 20 with faces" in proc.stderr
     import pandas as pd
 
-    df = pd.read_csv(tmp_path / "r.csv")
+    df = pd.read_csv(csv)
     assert len(df) == 20 and (df["label"] == "sad").mean() > 0.8
 
 
@@ -98,14 +81,10 @@ def test_align_choices_match_and_an_unknown_detector_is_one_line(photo_dir, caps
 def test_three_classes_at_prediction_time(photo_dir, tmp_path):
     import pandas as pd
 
-    proc = _cli(
-        "predict", str(photo_dir / "rgb.jpg"), "--classes", "sad,happy,neutral", "--csv", str(tmp_path / "r.csv")
-    )
+    csv = tmp_path / "r.csv"
+    proc = _cli(*f"predict {photo_dir / 'rgb.jpg'} --classes sad,happy,neutral --csv {csv}".split())
     assert proc.returncode == 0, proc.stderr
-    df = pd.read_csv(tmp_path / "r.csv")
-    assert [c for c in df.columns if c.startswith("p_")] == ["p_happy", "p_neutral", "p_sad"]
-    assert abs(df[["p_happy", "p_neutral", "p_sad"]].sum(axis=1).iloc[0] - 1) < 1e-3 and df["label"].iloc[0] in {
-        "happy",
-        "neutral",
-        "sad",
-    }
+    df = pd.read_csv(csv)
+    columns = ["p_happy", "p_neutral", "p_sad"]
+    assert [c for c in df.columns if c.startswith("p_")] == columns
+    assert abs(df[columns].sum(axis=1).iloc[0] - 1) < 1e-3 and df["label"].iloc[0] in {"happy", "neutral", "sad"}

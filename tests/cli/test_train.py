@@ -12,49 +12,14 @@ from ferkit.cli import main  # noqa: E402
 
 
 def test_train_then_evaluate_from_the_command_line(fer_slice_zip, tmp_path, capsys):
-    out = tmp_path / "run"
-    assert (
-        main(
-            [
-                "train",
-                "--data",
-                str(fer_slice_zip),
-                "--out",
-                str(out),
-                "--model",
-                "cnn",
-                "--model-args",
-                '{"width": 8}',
-                "--epochs",
-                "1",
-                "--batch-size",
-                "32",
-                "--no-nesterov",
-            ]
-        )
-        == 0
-    )
+    out, ev = tmp_path / "run", tmp_path / "ev"
+    train = f"train --data {fer_slice_zip} --out {out} --model cnn --epochs 1 --batch-size 32 --no-nesterov"
+    assert main([*train.split(), "--model-args", '{"width": 8}']) == 0
     assert json.loads((out / "config.json").read_text())["nesterov"] is False
     capsys.readouterr()
-    assert (
-        main(
-            [
-                "evaluate",
-                "--weights",
-                str(out),
-                "--data",
-                str(fer_slice_zip),
-                "--split",
-                "val",
-                "--json",
-                "--out",
-                str(tmp_path / "ev"),
-            ]
-        )
-        == 0
-    )
+    assert main(f"evaluate --weights {out} --data {fer_slice_zip} --split val --json --out {ev}".split()) == 0
     rep = json.loads(capsys.readouterr().out)
-    assert rep == json.loads((tmp_path / "ev" / "report.json").read_text())
+    assert rep == json.loads((ev / "report.json").read_text())
     assert rep["n"] == 210 and rep["split"] == "val"
 
 

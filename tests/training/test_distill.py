@@ -16,7 +16,8 @@ from ferkit.training.distill import Teacher, distillation_loss  # noqa: E402
 from ferkit.training.loop import train  # noqa: E402
 from ferkit.transforms.preprocess import Preprocess  # noqa: E402
 
-from .helpers import fer_student  # noqa: E402
+from ..conftest import TINY_CNN  # noqa: E402
+from .helpers import fer_student, tiny_run  # noqa: E402
 
 
 def test_distillation_teaches_without_labels(fer_zip, tmp_path):
@@ -87,21 +88,8 @@ def test_teacher_runtime_errors():
 
 
 def test_synthetic_student_learns_from_the_tiny_teacher_alone(synthetic_dir, tiny_ckpt, tmp_path):
-    cfg = TrainConfig(
-        data=str(synthetic_dir),
-        out=str(tmp_path / "s"),
-        model="cnn",
-        model_args={"width": 4},
-        epochs=8,
-        batch_size=30,
-        augment="none",
-        lr=0.05,
-        warmup_epochs=0,
-        label_smoothing=0.0,
-        teacher=str(tiny_ckpt),
-        distill_alpha=1.0,
-        distill_temperature=1.0,
-    )
+    teach = dict(epochs=8, teacher=str(tiny_ckpt), distill_alpha=1.0, distill_temperature=1.0)
+    cfg = TrainConfig(data=str(synthetic_dir), out=str(tmp_path / "s"), **{**TINY_CNN, **teach})
     assert train(cfg, progress=False).best_val_acc > 0.5  # chance is 1/7; no label was used
 
 
@@ -112,15 +100,8 @@ def test_the_teacher_reads_the_face_before_the_blur_when_asked(synthetic_dir, ti
     seen = []
     monkeypatch.setattr(augment, "low_resolution", lambda x, *a: x + 100.0)  # a blur anyone can spot
     monkeypatch.setattr(Teacher, "__call__", lambda self, x: seen.append(float(x.max())) or torch.zeros(len(x), 7))
-    cfg = TrainConfig(
-        data=str(synthetic_dir),
-        out=str(tmp_path / "s"),
-        model_args={"width": 8},
-        epochs=1,
-        batch_size=32,
-        augment="lowres",
-        teacher=str(tiny_ckpt),
-        teacher_sees_sharp=sharp,
+    cfg = tiny_run(
+        synthetic_dir, tmp_path / "s", epochs=1, augment="lowres", teacher=str(tiny_ckpt), teacher_sees_sharp=sharp
     )
     train(cfg, progress=False)
     assert seen and (max(seen) < 50) == sharp

@@ -23,26 +23,7 @@ def test_finetune_new_classes_beats_scratch(fer_slice_dir, tmp_path):
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(p, dest)
     out = tmp_path / "ft"
-    assert (
-        main(
-            [
-                "finetune",
-                "--from",
-                "default",
-                "--data",
-                str(root),
-                "--out",
-                str(out),
-                "--epochs",
-                "3",
-                "--batch-size",
-                "32",
-                "--seed",
-                "0",
-            ]
-        )
-        == 0
-    )
+    assert main(f"finetune --from default --data {root} --out {out} --epochs 3 --batch-size 32 --seed 0".split()) == 0
     rep = json.loads((out / "finetune.json").read_text())
     assert rep["finetuned"]["classes"] == ["negative", "positive"] and rep["finetuned"]["split"] == "test"
     # 120 training images: the pretrained features carry over, training from scratch cannot catch up.

@@ -15,24 +15,8 @@ from ferkit.training.config import TrainConfig  # noqa: E402
 
 def test_tune_stores_study_and_best_config(fer_slice_zip, tmp_path, capsys):
     out = tmp_path / "search"
-    argv = [
-        "tune",
-        "--data",
-        str(fer_slice_zip),
-        "--out",
-        str(out),
-        "--model",
-        "cnn",
-        "--model-args",
-        '{"width": 8}',
-        "--epochs",
-        "2",
-        "--batch-size",
-        "32",
-        "--trials",
-        "4",
-    ]
-    assert main(argv) == 0
+    argv = [*f"tune --data {fer_slice_zip} --out {out} --model cnn --epochs 2 --batch-size 32".split(), "--model-args"]
+    assert main([*argv, '{"width": 8}', "--trials", "4"]) == 0
     summary = json.loads((out / "tune.json").read_text())
     assert summary["trials"] == 4 and summary["completed"] >= 2
     best = TrainConfig(**json.loads((out / "best_config.json").read_text()))
@@ -41,7 +25,7 @@ def test_tune_stores_study_and_best_config(fer_slice_zip, tmp_path, capsys):
     rows = sqlite3.connect(out / "study.db").execute("select count(*) from trials").fetchone()[0]
     assert rows == 4
     # Naming the same study again continues it.
-    assert main(argv[:-1] + ["1"]) == 0
+    assert main([*argv, '{"width": 8}', "--trials", "1"]) == 0
     assert json.loads((out / "tune.json").read_text())["trials"] == 5
 
 
