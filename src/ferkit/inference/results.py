@@ -170,25 +170,14 @@ class VideoResult:
 Result = ImageResult | VideoResult
 
 
+#: The CSV's and DataFrames' columns before the per-class probabilities ``p_<class>``.
+FACE_COLUMNS = (
+    "path kind status error frame time_s track_id x y w h label confidence detector_score keypoints aligned"
+).split()
+
+
 def face_columns(classes: Sequence[str]) -> list[str]:
-    return [
-        "path",
-        "kind",
-        "status",
-        "error",
-        "frame",
-        "time_s",
-        "track_id",
-        "x",
-        "y",
-        "w",
-        "h",
-        "label",
-        "confidence",
-        "detector_score",
-        "keypoints",
-        "aligned",
-    ] + [f"p_{c}" for c in classes]
+    return FACE_COLUMNS + [f"p_{c}" for c in classes]
 
 
 def face_rows(result: dict | Result) -> list[dict]:
@@ -198,21 +187,13 @@ def face_rows(result: dict | Result) -> list[dict]:
     base = {"path": r["path"], "kind": r["kind"], "status": r["status"], "error": r["error"] or ""}
     rows = []
     for f in r.get("faces") or []:
-        x, y, bw, bh = f["box"]
         kp = f.get("keypoints")
         rows.append(
             {
                 **base,
-                "frame": f.get("frame", ""),
-                "time_s": f.get("time_s", ""),
-                "track_id": f.get("track_id", ""),
-                "x": x,
-                "y": y,
-                "w": bw,
-                "h": bh,
-                "label": f["label"],
-                "confidence": f["confidence"],
-                "detector_score": f["detector_score"],
+                **{k: f.get(k, "") for k in ("frame", "time_s", "track_id")},
+                **dict(zip("xywh", f["box"])),
+                **{k: f[k] for k in ("label", "confidence", "detector_score")},
                 "keypoints": " ".join(f"{a},{b}" for a, b in kp) if kp else "",
                 "aligned": f.get("aligned", ""),
                 **{f"p_{c}": p for c, p in f["probs"].items()},
