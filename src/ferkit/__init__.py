@@ -18,33 +18,24 @@ from typing import Any
 
 __version__ = "0.2.0"
 
-_EXPORTS = {
-    "Recognizer": "inference.pipeline",
-    "Face": "inference.results",
-    "ImageResult": "inference.results",
-    "VideoResult": "inference.results",
-    "to_pandas": "inference.results",
-    "load_image": "data.decode",
-    "ImageError": "data.decode",
-    "load_dataset": "data.dataset",
-    "FERDataset": "data.dataset",
-    "DataError": "data.dataset",
-    "get_model": "models.registry",
-    "list_models": "models.registry",
-    "register_model": "models.registry",
-    "load_checkpoint": "models.checkpoint",
-    "save_checkpoint": "models.checkpoint",
-    "load_model": "models.model",
-    "read_meta": "models.meta",
-    "CheckpointError": "models.meta",
-    "TrainConfig": "training.config",
-    "train": "training.loop",
-    "evaluate": "evaluation.evaluate",
-    "evaluate_path": "evaluation.evaluate",
-    "calibrate": "evaluation.calibrate",
-    "create_app": "serving.app",
-    "CLASSES": "labels",
+#: Each public name, by the module it lives in (imported on first use).
+_MODULES = {
+    "inference.pipeline": "Recognizer",
+    "inference.results": "Face ImageResult VideoResult to_pandas",
+    "data.decode": "load_image ImageError",
+    "data.dataset": "load_dataset FERDataset DataError",
+    "models.registry": "get_model list_models register_model",
+    "models.checkpoint": "load_checkpoint save_checkpoint",
+    "models.model": "load_model",
+    "models.meta": "read_meta CheckpointError",
+    "training.config": "TrainConfig",
+    "training.loop": "train",
+    "evaluation.evaluate": "evaluate evaluate_path",
+    "evaluation.calibrate": "calibrate",
+    "serving.app": "create_app",
+    "labels": "CLASSES",
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names.split()}
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 

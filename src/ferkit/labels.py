@@ -17,28 +17,18 @@ LABEL_MODES: tuple[str, ...] = ("majority", "probability", "crossentropy")
 #: FER2013 challenge CSV integer labels: 0=angry 1=disgust 2=fear 3=happy 4=sad 5=surprise 6=neutral.
 FER2013_INT_LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
-_ALIASES = {
-    "anger": "angry",
-    "angry": "angry",
-    "mad": "angry",
-    "contempt": "contempt",
-    "contemptuous": "contempt",
-    "disgust": "disgust",
-    "disgusted": "disgust",
-    "fear": "fear",
-    "fearful": "fear",
-    "afraid": "fear",
-    "scared": "fear",
-    "happy": "happy",
-    "happiness": "happy",
-    "joy": "happy",
-    "neutral": "neutral",
-    "calm": "neutral",
-    "sad": "sad",
-    "sadness": "sad",
-    "surprise": "surprise",
-    "surprised": "surprise",
+#: Each canonical class, then the other names datasets give it.
+_NAMES = {
+    "angry": "anger mad",
+    "contempt": "contemptuous",
+    "disgust": "disgusted",
+    "fear": "fearful afraid scared",
+    "happy": "happiness joy",
+    "neutral": "calm",
+    "sad": "sadness",
+    "surprise": "surprised",
 }
+_ALIASES = {alias: c for c, others in _NAMES.items() for alias in (c, *others.split())}
 
 
 def canonical_class(name: str) -> str | None:

@@ -14,14 +14,8 @@ from ferkit.labels import CLASSES
 def test_full_fer2013_matches_published_counts(fer_data):
     counts = fer_data.counts()
     assert counts["train"] == {
-        "angry": 3995,
-        "disgust": 436,
-        "fear": 4097,
-        "happy": 7215,
-        "neutral": 4965,
-        "sad": 4830,
-        "surprise": 3171,
-    }
+        "angry": 3995, "disgust": 436, "fear": 4097, "happy": 7215, "neutral": 4965, "sad": 4830, "surprise": 3171,
+    }  # fmt: skip
     assert sum(counts["val"].values()) == 3589 and sum(counts["test"].values()) == 3589
     assert fer_data.images.shape == (35887, 48, 48) and fer_data.images.dtype == np.uint8
 

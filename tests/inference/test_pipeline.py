@@ -80,20 +80,6 @@ def test_predict_many_batches_and_reports_bad_inputs(rec, photo_dir, bad_dir):
         rec.predict(bad_dir / "truncated.jpg")
 
 
-def test_predict_faces_matches_evaluation(rec, fer_slice_zip):
-    """Crops through the inference API (ONNX, numpy preprocessing) give the probabilities of `ferkit evaluate`
-    (PyTorch, torch preprocessing)."""
-    pytest.importorskip("torch")
-    from ferkit.data.dataset import load_dataset
-    from ferkit.evaluation.evaluate import evaluate
-    from ferkit.models.model import load_model
-
-    data = load_dataset(fer_slice_zip).split("test")
-    np.testing.assert_allclose(
-        rec.predict_faces(data.images), evaluate(load_model("default", backend="torch"), data).probs, atol=1e-4
-    )
-
-
 def test_a_small_face_is_calibrated_for_its_width(rec, hopper):
     """The shipped default holds a calibration for small faces: a face about 20 px wide in its photo gets it
     (through each face's width), a large face the model's own."""
@@ -131,9 +117,10 @@ def test_tiny_model_on_synthetic_crops(tiny_onnx, synthetic_dir):
     assert right / len(paths) > 0.8 and rec.predict_faces([]).shape == (0, 7)
 
 
-def test_no_detect_on_files_equals_evaluate(fer_slice_dir):
-    """Treating FER2013 files as ready crops gives what `ferkit evaluate` gives on the same images (the whole
-    image is the face: no margin, no border)."""
+def test_crops_and_files_as_crops_give_what_evaluate_gives(rec, fer_slice_dir):
+    """Crops through the inference API (ONNX, numpy preprocessing), and FER2013 files treated as ready crops
+    (the whole image is the face: no margin, no border), give the probabilities of `ferkit evaluate`
+    (PyTorch, torch preprocessing)."""
     pytest.importorskip("torch")
     from ferkit.data.dataset import load_dataset
     from ferkit.evaluation.evaluate import evaluate
@@ -141,9 +128,10 @@ def test_no_detect_on_files_equals_evaluate(fer_slice_dir):
 
     data = load_dataset(fer_slice_dir, cache=False).split("test")
     ref = evaluate(load_model("default", backend="torch"), data).probs
-    rec = Recognizer.from_pretrained(detector="none", precision="fp32")  # the float32 path evaluate runs
-    results = rec.predict_many([fer_slice_dir / name for name in data.names])
-    got = np.array([[r[0].probs[c] for c in rec.classes] for r in results])
+    np.testing.assert_allclose(rec.predict_faces(data.images), ref, atol=1e-4)
+    whole = Recognizer.from_pretrained(detector="none", precision="fp32")  # the float32 path evaluate runs
+    results = whole.predict_many([fer_slice_dir / name for name in data.names])
+    got = np.array([[r[0].probs[c] for c in whole.classes] for r in results])
     np.testing.assert_allclose(got, ref, atol=1e-4)
     assert [r[0].box for r in results] == [(0, 0, 48, 48)] * len(results)
 

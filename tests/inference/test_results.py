@@ -10,14 +10,9 @@ CLASSES = ("happy", "sad")
 
 
 def _face(track_id=None):
+    probs = np.array([0.7, 0.3])
     return make_face(
-        (1, 2, 30, 40),
-        np.array([0.7, 0.3]),
-        CLASSES,
-        0.9,
-        track_id=track_id,
-        uncertain_below=0.8,
-        keypoints=[(10, 12), (20, 12)],
+        (1, 2, 30, 40), probs, CLASSES, 0.9, track_id=track_id, uncertain_below=0.8, keypoints=[(10, 12), (20, 12)]
     )
 
 

@@ -9,19 +9,9 @@ def fer_student(data, out, **kw) -> TrainConfig:
     """A small CNN on 2,400 real FER2013 faces of happy, surprise and sad (3 epochs; always-happy scores
     ~46% on its PublicTest slice)."""
     base = dict(
-        model="cnn",
-        model_args={"width": 16},
-        classes="happy,surprise,sad",
-        epochs=3,
-        max_train=2400,
-        max_val=700,
-        optimizer="adamw",
-        lr=3e-3,
-        weight_decay=1e-4,
-        batch_size=64,
-        augment="light",
-        seed=0,
-    )
+        model="cnn", model_args={"width": 16}, classes="happy,surprise,sad", epochs=3, max_train=2400, max_val=700,
+        optimizer="adamw", lr=3e-3, weight_decay=1e-4, batch_size=64, augment="light", seed=0,
+    )  # fmt: skip
     return TrainConfig(data=str(data), out=str(out), **{**base, **kw})
 
 

@@ -37,15 +37,8 @@ def test_finetune_frozen_backbone_keeps_head_for_known_classes(fer_slice_zip, tm
     from ferkit.models.checkpoint import load_checkpoint
     from ferkit.training.finetune import finetune, finetune_config
 
-    cfg = finetune_config(
-        "default",
-        str(fer_slice_zip),
-        str(tmp_path / "f"),
-        classes="happy,sad",
-        epochs=1,
-        freeze_backbone=True,
-        batch_size=32,
-    )
+    head_only = dict(classes="happy,sad", epochs=1, freeze_backbone=True, batch_size=32)
+    cfg = finetune_config("default", str(fer_slice_zip), str(tmp_path / "f"), **head_only)
     rep = finetune(cfg, compare_scratch=False, progress=False)
     tuned, base = load_checkpoint(rep["finetuned"]["checkpoint"]), load_checkpoint("default")
     # Frozen backbone: every weight but the head's is unchanged (BN statistics may move).

@@ -140,16 +140,10 @@ class Recognizer:
         """:class:`Face` results from detections and their rows of probabilities."""
         ids = track_ids if track_ids is not None else [None] * len(detections)
         flags = aligned if aligned is not None else [None] * len(detections)
+        below = self.uncertain_below
         return [
             make_face(
-                d.box,
-                p,
-                self.classes,
-                d.score,
-                track_id=t,
-                uncertain_below=self.uncertain_below,
-                keypoints=d.keypoints,
-                aligned=a,
+                d.box, p, self.classes, d.score, track_id=t, uncertain_below=below, keypoints=d.keypoints, aligned=a
             )
             for d, p, t, a in zip(detections, probs, ids, flags)
         ]

@@ -12,55 +12,34 @@ def _conv_bn(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 
-# --------------------------------------------------------------------------- classic small CNN
+def _stages(cin: int, widths: list[int]) -> list[nn.Module]:
+    """Stages of two 3×3 conv-BN-ReLU layers and a 2× max-pool, one per width."""
+    layers: list[nn.Module] = []
+    for cout in widths:
+        layers += [_conv_bn(cin, cout), _conv_bn(cout, cout), nn.MaxPool2d(2)]
+        cin = cout
+    return layers
+
+
+def _dense_head(cin: int, hidden: int, num_classes: int, dropout: float) -> list[nn.Module]:
+    return [
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(cin, hidden), nn.ReLU(inplace=True),
+        nn.Dropout(dropout), nn.Linear(hidden, num_classes),
+    ]  # fmt: skip
 
 
 @register_model("cnn", "classic FER tutorial CNN: 3 conv blocks (BN, max-pool) and a dense layer")
 def small_cnn(
     *, num_classes: int, image_size: int, in_channels: int, width: int = 32, dropout: float = 0.4
 ) -> nn.Module:
-    w = width
-    return nn.Sequential(
-        _conv_bn(in_channels, w),
-        _conv_bn(w, w),
-        nn.MaxPool2d(2),
-        _conv_bn(w, 2 * w),
-        _conv_bn(2 * w, 2 * w),
-        nn.MaxPool2d(2),
-        _conv_bn(2 * w, 4 * w),
-        _conv_bn(4 * w, 4 * w),
-        nn.MaxPool2d(2),
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-        nn.Dropout(dropout),
-        nn.Linear(4 * w, 8 * w),
-        nn.ReLU(inplace=True),
-        nn.Dropout(dropout),
-        nn.Linear(8 * w, num_classes),
-    )
-
-
-# --------------------------------------------------------------------------- VGG
+    widths = [width, 2 * width, 4 * width]
+    return nn.Sequential(*_stages(in_channels, widths), *_dense_head(4 * width, 8 * width, num_classes, dropout))
 
 
 @register_model("vgg", "VGG-style network: 4 stages of two 3×3 convs (64-512 channels), dense head")
 def vgg(*, num_classes: int, image_size: int, in_channels: int, width: int = 64, dropout: float = 0.5) -> nn.Module:
-    layers: list[nn.Module] = []
-    cin = in_channels
-    for i in range(4):
-        cout = width * 2**i
-        layers += [_conv_bn(cin, cout), _conv_bn(cout, cout), nn.MaxPool2d(2)]
-        cin = cout
-    return nn.Sequential(
-        *layers,
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-        nn.Dropout(dropout),
-        nn.Linear(cin, 1024),
-        nn.ReLU(inplace=True),
-        nn.Dropout(dropout),
-        nn.Linear(1024, num_classes),
-    )
+    widths = [width * 2**i for i in range(4)]
+    return nn.Sequential(*_stages(in_channels, widths), *_dense_head(widths[-1], 1024, num_classes, dropout))
 
 
 # --------------------------------------------------------------------------- ResNets
@@ -88,15 +67,9 @@ class ResNet(nn.Module):
     """A ResNet for small grey images: a 3×3 stem (stride 1 or 2), basic blocks, global pooling."""
 
     def __init__(
-        self,
-        *,
-        num_classes: int,
-        in_channels: int,
-        widths: tuple[int, ...],
-        depths: tuple[int, ...],
-        stem_stride: int,
+        self, num_classes: int, in_channels: int, widths: tuple[int, ...], depths: tuple[int, ...], stem_stride: int,
         dropout: float,
-    ) -> None:
+    ) -> None:  # fmt: skip
         super().__init__()
         self.stem = _conv_bn(in_channels, widths[0], stem_stride)
         blocks: list[nn.Module] = []
@@ -121,14 +94,7 @@ class ResNet(nn.Module):
 
 @register_model("resnet18", "ResNet-18 adapted to 48×48 grey faces (3×3 stride-1 stem, no max-pool), 11M params")
 def resnet18(*, num_classes: int, image_size: int, in_channels: int, dropout: float = 0.2) -> nn.Module:
-    return ResNet(
-        num_classes=num_classes,
-        in_channels=in_channels,
-        widths=(64, 128, 256, 512),
-        depths=(2, 2, 2, 2),
-        stem_stride=1,
-        dropout=dropout,
-    )
+    return ResNet(num_classes, in_channels, (64, 128, 256, 512), (2, 2, 2, 2), stem_stride=1, dropout=dropout)
 
 
 @register_model(
@@ -143,11 +109,5 @@ def resnet_compact(
     depths: tuple[int, ...] = (1, 1, 1, 1),
     dropout: float = 0.2,
 ) -> nn.Module:
-    return ResNet(
-        num_classes=num_classes,
-        in_channels=in_channels,
-        widths=tuple(width * 2**i for i in range(len(depths))),
-        depths=tuple(depths),
-        stem_stride=2,
-        dropout=dropout,
-    )
+    widths = tuple(width * 2**i for i in range(len(depths)))
+    return ResNet(num_classes, in_channels, widths, tuple(depths), stem_stride=2, dropout=dropout)
