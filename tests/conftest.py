@@ -224,15 +224,11 @@ def bad_dir(hopper, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def write_video(path: Path, frame: np.ndarray, n: int = 40, fps: int = 20) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (frame.shape[1], frame.shape[0]))
-    for i in range(n):
+    size = (frame.shape[1], frame.shape[0])
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    for i in range(n):  # the frame swaying sideways, as a face in a video does
         m = np.float32([[1, 0, 6 * np.sin(i / 6)], [0, 1, 0]])
-        writer.write(
-            cv2.cvtColor(
-                cv2.warpAffine(frame, m, (frame.shape[1], frame.shape[0]), borderMode=cv2.BORDER_REPLICATE),
-                cv2.COLOR_RGB2BGR,
-            )
-        )
+        writer.write(cv2.cvtColor(cv2.warpAffine(frame, m, size, borderMode=cv2.BORDER_REPLICATE), cv2.COLOR_RGB2BGR))
     writer.release()
     return path
 

@@ -17,13 +17,8 @@ VENV = Path(sys.prefix)
 @pytest.mark.skipif(not (VENV / ".ferkit-installed").exists(), reason="not run from the Makefile's environment")
 def test_make_demo_predicts_into_a_new_folder(tmp_path):
     demo = tmp_path / "new" / "ferkit-demo"
-    proc = subprocess.run(
-        ["make", "-s", "demo", f"VENV={VENV}", f"DEMO={demo}", f"FER2013={tmp_path / 'absent.zip'}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    cmd = ["make", "-s", "demo", f"VENV={VENV}", f"DEMO={demo}", f"FER2013={tmp_path / 'absent.zip'}"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads((demo / "hopper.json").read_text())
     faces = result[0]["faces"] if isinstance(result, list) else result["faces"]

@@ -44,14 +44,8 @@ def _run(tmp_path: Path, pack: Path, **more: str) -> subprocess.CompletedProcess
         "EXTRA_STUDENT": "--epochs 2 --batch-size 32",
         **more,
     }
-    return subprocess.run(
-        ["sh", str(ROOT / "scripts" / "gpu_flagship.sh")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    script = ROOT / "scripts" / "gpu_flagship.sh"
+    return subprocess.run(["sh", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_flagship_script_smokes_then_brings_back_flagships_students_and_logs(votes_pack, tmp_path):
@@ -119,13 +113,17 @@ def test_flagship_script_fails_loudly_on_a_missing_pack(tmp_path):
     assert "absent.npz.xz: no such file or directory" in proc.stderr
 
 
+def _script(name: str, *args) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, ROOT / "scripts" / name, *map(str, args)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+
+
 def test_choose_ensemble_scores_every_subset_on_the_validation_split(tiny_ckpt, synthetic_dir, tmp_path):
     import shutil
 
     second = tmp_path / "second.safetensors"
     shutil.copy(tiny_ckpt, second)
-    cmd = [sys.executable, str(ROOT / "scripts" / "choose_ensemble.py"), str(tiny_ckpt), str(second)]
-    proc = subprocess.run([*cmd, "--data", str(synthetic_dir)], capture_output=True, text=True, timeout=300)
+    proc = _script("choose_ensemble.py", tiny_ckpt, second, "--data", synthetic_dir)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("validation accuracy (one view,")
@@ -137,28 +135,18 @@ def test_choose_ensemble_scores_every_subset_on_the_validation_split(tiny_ckpt, 
 
 
 def test_compare_runs_pairs_two_models_on_one_split(tiny_ckpt, synthetic_dir):
-    cmd = [sys.executable, str(ROOT / "scripts" / "compare_runs.py"), str(tiny_ckpt), f"{tiny_ckpt},{tiny_ckpt}"]
-    proc = subprocess.run([*cmd, "--data", str(synthetic_dir), "--json"], capture_output=True, text=True, timeout=300)
+    pair = (tiny_ckpt, f"{tiny_ckpt},{tiny_ckpt}", "--data", synthetic_dir)
+    proc = _script("compare_runs.py", *pair, "--json")
     assert proc.returncode == 0, proc.stderr
     cmp = json.loads(proc.stdout)
     # A model against an ensemble of two copies of itself: the same predictions, so no evidence either way.
     assert cmp["split"] == "val" and cmp["n"] > 0 and cmp["accuracy_a"] == cmp["accuracy_b"] > 0.5
     assert (cmp["only_a_right"], cmp["only_b_right"], cmp["mcnemar_p"]) == (0, 0, 1.0)
-    text = subprocess.run([*cmd, "--data", str(synthetic_dir)], capture_output=True, text=True, timeout=300)
+    text = _script("compare_runs.py", *pair)
     assert "A - B = +0.00 points" in text.stdout and "McNemar p = 1.000" in text.stdout
-    bad = subprocess.run(
-        [*cmd[:2], "absent.safetensors", str(tiny_ckpt), "--data", str(synthetic_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    bad = _script("compare_runs.py", "absent.safetensors", *pair[1:])
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1  # one line, no traceback
     assert "absent.safetensors: no such checkpoint file" in bad.stderr
     # A 3-class preset against a 7-class model is scored on fewer faces: refused, not silently mispaired.
-    mixed = subprocess.run(
-        [*cmd[:2], "default", "default-3class", "--data", str(synthetic_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    mixed = _script("compare_runs.py", "default", "default-3class", *pair[2:])
     assert mixed.returncode == 2 and "not scored on the same faces" in mixed.stderr

@@ -70,11 +70,7 @@ def test_help_never_shows_an_empty_default():
 
 
 def test_models_table_fits_80_columns():
-    proc = subprocess.run(
-        [sys.executable, "-m", "ferkit.cli", "models"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "80"},
-    )
+    env = {**os.environ, "COLUMNS": "80"}
+    proc = subprocess.run([sys.executable, "-m", "ferkit.cli", "models"], capture_output=True, text=True, env=env)
     assert proc.returncode == 0 and max(len(line) for line in proc.stdout.splitlines()) <= 80
     assert "…" not in proc.stdout  # nothing cut short

@@ -29,13 +29,8 @@ def cross(tmp_path_factory):
 def test_crop_benchmarks_and_a_photo_set_in_one_table(fer_slice_zip, cross):
     res = run_benchmark("default", fer2013=fer_slice_zip, cross=cross, backend="onnx")
     rows = {r["benchmark"]: r for r in res["rows"]}
-    assert list(rows) == [
-        "FER2013 PrivateTest",
-        "FER2013 PublicTest",
-        "FER+ PrivateTest",
-        "FER+ PublicTest",
-        "mini (photos)",
-    ]
+    crops = [f"{labels} {split}" for labels in ("FER2013", "FER+") for split in ("PrivateTest", "PublicTest")]
+    assert list(rows) == [*crops, "mini (photos)"]
     assert rows["FER2013 PrivateTest"]["n"] == 210 and len(rows["FER2013 PrivateTest"]["recall"]) == 7
     assert rows["FER+ PrivateTest"]["n"] < 210  # faces without a majority (and contempt) are not scored
     mini = rows["mini (photos)"]

@@ -16,15 +16,9 @@ from ferkit.transforms.preprocess import Preprocess  # noqa: E402
 def test_checkpoint_round_trip(name, tmp_path):
     torch.manual_seed(0)
     model = get_model(name, num_classes=3).eval()
-    path = save_checkpoint(
-        tmp_path / "m.safetensors",
-        model,
-        model_name=name,
-        model_args={},
-        classes=("happy", "sad", "neutral"),
-        preprocess=Preprocess(),
-        metrics={"val_acc": 0.5},
-    )
+    classes = ("happy", "sad", "neutral")
+    kw = dict(model_args={}, classes=classes, preprocess=Preprocess(), metrics={"val_acc": 0.5})
+    path = save_checkpoint(tmp_path / "m.safetensors", model, model_name=name, **kw)
     ckpt = load_checkpoint(path)
     x = torch.randn(2, 1, 48, 48)
     with torch.no_grad():

@@ -27,16 +27,8 @@ NEAR_VALID = st.one_of(
     ),
 )
 CONTENT_TYPES = st.sampled_from(
-    [
-        "application/json",
-        "image/jpeg",
-        "image/png",
-        "multipart/form-data",
-        "multipart/form-data; boundary=x",
-        "text/plain",
-        "",
-        "application/json; charset=utf-8",
-    ]
+    ["application/json", "image/jpeg", "image/png", "multipart/form-data", "multipart/form-data; boundary=x"]
+    + ["text/plain", "", "application/json; charset=utf-8"]
 )
 
 

@@ -93,12 +93,8 @@ def test_cli_folder_batch_loses_no_good_image(tmp_path_factory, batch):
     for name, data in batch:
         (folder / name).write_bytes(data)
     out = folder / "results.jsonl"
-    proc = subprocess.run(
-        [sys.executable, "-m", "ferkit.cli", "predict", str(folder), "--jsonl", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    cmd = [sys.executable, "-m", "ferkit.cli", "predict", str(folder), "--jsonl", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == len(batch) + 1

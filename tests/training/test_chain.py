@@ -101,12 +101,8 @@ def test_the_shipped_defaults_chain_resolves_to_its_recipes():
     assert (cfg.augment, cfg.teacher_sees_sharp, cfg.epochs) == ("lowres", True, 10)
     ft = TrainConfig.from_file(configs / "default-ft.toml", data="x")
     assert ft.init_from == f"recipe:{configs / 'default-base.toml'}" and ft.teacher == cfg.teacher
-    assert cfg.teacher.split(",") == [
-        f"recipe:{configs / 'default-flagship-a.toml'}@int8",
-        f"recipe:{configs / 'default-flagship-b.toml'}@int8",
-        f"recipe:{configs / 'default-base.toml'}",
-        f"recipe:{configs / 'ferplus.toml'}",
-    ]
+    teachers = "default-flagship-a.toml@int8 default-flagship-b.toml@int8 default-base.toml ferplus.toml".split()
+    assert cfg.teacher.split(",") == [f"recipe:{configs / t}" for t in teachers]
     flagships = [TrainConfig.from_file(configs / f"default-flagship-{x}.toml", data="x") for x in "ab"]
     assert [(f.model, f.seed, f.epochs, f.time_budget_s, f.device) for f in flagships] == [
         ("vgg", 1, 95, 0.0, "auto"),

@@ -41,14 +41,7 @@ def test_small_cnn_beats_chance_clearly(fer_zip, tmp_path):
     "extra",
     [
         {},
-        {
-            "sampler": "balanced",
-            "class_weighting": "balanced",
-            "mixup": 0.2,
-            "optimizer": "adamw",
-            "lr": 1e-3,
-            "schedule": "plateau",
-        },
+        dict(sampler="balanced", class_weighting="balanced", mixup=0.2, optimizer="adamw", lr=1e-3, schedule="plateau"),
         {"ema_decay": 0.9},
     ],
 )

@@ -25,12 +25,5 @@ def progress(label: str, total: int):
     """A transient progress bar on stderr, shown only on a terminal and for more than one item."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    return Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=total < 2 or not err_console.is_terminal,
-    )
+    columns = TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+    return Progress(*columns, console=err_console, transient=True, disable=total < 2 or not err_console.is_terminal)

@@ -75,16 +75,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_queue=args.queue,
         max_batch_pixels=int(args.max_batch_mp * 1e6),
     )
-    serve(
-        args.model,
-        host=args.host,
-        port=args.port,
-        limits=limits,
-        backend=args.backend,
-        detector=args.detector,
-        align=args.align,
-        classes=args.classes,
-        workers=args.workers,
-        precision=args.precision,
-    )
+    keys = ("host", "port", "backend", "detector", "align", "classes", "workers", "precision")
+    serve(args.model, limits=limits, **{k: getattr(args, k) for k in keys})
     return 0

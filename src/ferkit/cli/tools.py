@@ -104,16 +104,11 @@ def cmd_models(args: argparse.Namespace) -> int:
 
         architectures = list_models()
     if args.json:
-        print_json(
-            {
-                "architectures": architectures,
-                "detectors": detector_info(),
-                "shipped": {
-                    n: {"model": m["model"], "classes": m["classes"], "metrics": m.get("metrics", {})}
-                    for n, m in shipped.items()
-                },
-            }
-        )
+        models = {
+            n: {"model": m["model"], "classes": m["classes"], "metrics": m.get("metrics", {})}
+            for n, m in shipped.items()
+        }
+        print_json({"architectures": architectures, "detectors": detector_info(), "shipped": models})
         return 0
     _print_models(shipped, architectures)
     _print_detectors(detector_info())
@@ -147,13 +142,9 @@ def _print_models(shipped: dict[str, dict], architectures: dict[str, str]) -> No
         table.add_column(col, no_wrap=True)
     for n, m in shipped.items():
         met = m.get("metrics", {})
-        table.add_row(
-            n,
-            m["model"],
-            f"{len(m['classes'])}, {'FER+' if m.get('train', {}).get('config', {}).get('ferplus') else 'FER2013'}",
-            f"{met.get('val_acc', float('nan')):.4f}",
-            f"{met['test_acc']:.4f}" if "test_acc" in met else "-",
-        )
+        labels = "FER+" if m.get("train", {}).get("config", {}).get("ferplus") else "FER2013"
+        test = f"{met['test_acc']:.4f}" if "test_acc" in met else "-"
+        table.add_row(n, m["model"], f"{len(m['classes'])}, {labels}", f"{met.get('val_acc', float('nan')):.4f}", test)
     console.print(table)
     if not architectures:
         console.print("architectures: install 'ferkit[train]' (PyTorch) to list and train them")

@@ -15,6 +15,9 @@ from .readers import READER_VERSION, read_source
 
 log = logging.getLogger(__name__)
 
+#: The dataset's arrays, stored as they are (``votes`` only where attached).
+ARRAYS = ("images", "labels", "splits", "names", "votes")
+
 
 def cache_dir() -> Path:
     """Where decoded datasets are cached: ``$FERKIT_CACHE_DIR`` or ``~/.cache/ferkit``."""
@@ -47,32 +50,18 @@ def load_cached(path: Path, *, image_size: int, skip_bad: bool, cache: bool, ope
     if file.exists():
         try:
             with np.load(file, allow_pickle=False) as z:
-                return FERDataset(
-                    images=z["images"],
-                    labels=z["labels"],
-                    splits=z["splits"],
-                    names=z["names"],
-                    classes=tuple(z["classes"].tolist()),
-                    source=str(path),
-                    skipped=tuple(z["skipped"].tolist()),
-                    votes=z["votes"] if "votes" in z.files else None,
-                )
+                arrays = {k: z[k] for k in ARRAYS if k in z.files}
+                tuples = {k: tuple(z[k].tolist()) for k in ("classes", "skipped")}
+                return FERDataset(**arrays, **tuples, source=str(path))
         except (OSError, KeyError, ValueError) as exc:
             log.warning("ignoring unreadable cache %s: %s", file, exc)
     data = read_source(path, image_size=image_size, skip_bad=skip_bad, open_classes=open_classes)
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         tmp = file.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(
-            tmp,
-            images=data.images,
-            labels=data.labels,
-            splits=data.splits,
-            names=data.names,
-            classes=np.asarray(data.classes, dtype=str),
-            skipped=np.asarray(data.skipped, dtype=str),
-            **({} if data.votes is None else {"votes": data.votes}),
-        )
+        arrays = {k: getattr(data, k) for k in ARRAYS if getattr(data, k) is not None}
+        tuples = {k: np.asarray(getattr(data, k), dtype=str) for k in ("classes", "skipped")}
+        np.savez(tmp, **arrays, **tuples)
         os.replace(tmp, file)
     except OSError as exc:  # a read-only home is no reason to fail
         log.warning("could not write dataset cache %s: %s", file, exc)

@@ -28,18 +28,9 @@ READER_VERSION = 4  # bump when decoding changes, so stale caches are not reused
 
 # FER2013 file-name prefixes (and CSV ``Usage`` values) name the split.
 _PREFIX_SPLITS = {"training": "train", "publictest": "val", "privatetest": "test"}
-_FOLDER_SPLITS = {
-    "train": "train",
-    "training": "train",
-    "val": "val",
-    "valid": "val",
-    "validation": "val",
-    "publictest": "val",
-    "dev": "val",
-    "test": "test",
-    "testing": "test",
-    "privatetest": "test",
-}
+# Folder names that name a split, by split.
+_FOLDERS = {"train": "train training", "val": "val valid validation publictest dev", "test": "test testing privatetest"}
+_FOLDER_SPLITS = {name: split for split, names in _FOLDERS.items() for name in names.split()}
 
 
 def read_source(path: Path, *, image_size: int, skip_bad: bool, open_classes: bool = False) -> FERDataset:
@@ -107,11 +98,7 @@ def decode_gray(raw: bytes, size: int, name: str = "image") -> np.ndarray:
 
 
 def _read_tree(
-    entries: Iterator[tuple[str, Callable[[], bytes]]],
-    source: str,
-    size: int,
-    skip_bad: bool,
-    open_classes: bool = False,
+    entries: Iterator[tuple[str, Callable[[], bytes]]], source: str, size: int, skip_bad: bool, open_classes: bool
 ) -> FERDataset:
     images, labels, splits, names, skipped = [], [], [], [], []
     unknown_folders: Counter[str] = Counter()
@@ -128,12 +115,8 @@ def _read_tree(
         if cls not in CLASSES:  # FER+'s contempt too: FER2013 folders have seven; open_classes takes any
             cls = parts[-2].strip().lower() if open_classes else None
         if cls is None:
-            _bad_item(
-                f"{source}: unknown class folder {parts[-2]!r} (at {rel}); expected one of "
-                f"{', '.join(CLASSES)} or a known alias",
-                skip_bad,
-                skipped,
-            )
+            known = f"expected one of {', '.join(CLASSES)} or a known alias"
+            _bad_item(f"{source}: unknown class folder {parts[-2]!r} (at {rel}); {known}", skip_bad, skipped)
             unknown_folders[parts[-2]] += 1
             continue
         try:
@@ -214,15 +197,9 @@ def _parse_csv_row(row: list[str], i_emo: int, i_pix: int, i_use: int | None) ->
 
 
 def _assemble(
-    images: list,
-    labels: list,
-    splits: list,
-    names: list,
-    source: str,
-    skipped: list,
-    size: int,
+    images: list, labels: list, splits: list, names: list, source: str, skipped: list, size: int,
     classes: tuple[str, ...] = CLASSES,
-) -> FERDataset:
+) -> FERDataset:  # fmt: skip
     return FERDataset(
         classes=classes,
         images=np.stack(images) if images else np.zeros((0, size, size), np.uint8),

@@ -140,22 +140,12 @@ def to_markdown(result: dict) -> str:
     """The benchmark as a Markdown table (and a line per skipped set)."""
     classes = list(dict.fromkeys(c for r in result["rows"] for c in r["recall"]))
     head = ["benchmark", "n", "accuracy", "macro-F1", "macro-recall", *(f"{c} recall" for c in classes), "what"]
-    lines = [
-        f"**{result['model']}** ({result['precision']})",
-        "",
-        "| " + " | ".join(head) + " |",
-        "|" + "---|" * len(head),
-    ]
+    row = lambda cells: "| " + " | ".join(cells) + " |"  # noqa: E731
+    lines = [f"**{result['model']}** ({result['precision']})", "", row(head), "|" + "---|" * len(head)]
     for r in result["rows"]:
         recall = [f"{r['recall'][c]:.3f}" if c in r["recall"] else "" for c in classes]
-        cells = [
-            r["benchmark"],
-            str(r["n"]),
-            f"{r['accuracy']:.2%}",
-            f"{r['macro_f1']:.3f}",
-            f"{r['macro_recall']:.3f}",
-        ]
-        lines.append("| " + " | ".join([*cells, *recall, r["measures"]]) + " |")
+        scores = f"{r['accuracy']:.2%}", f"{r['macro_f1']:.3f}", f"{r['macro_recall']:.3f}"
+        lines.append(row([r["benchmark"], str(r["n"]), *scores, *recall, r["measures"]]))
     c = result.get("choice")
     if c:
         lines.append(

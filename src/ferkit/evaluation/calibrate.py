@@ -34,13 +34,9 @@ def _nll(logits: np.ndarray, labels: np.ndarray, t: float = 1.0) -> float:
 
 
 def fit_class_bias(
-    logits: np.ndarray,
-    labels: np.ndarray,
-    temperature: float,
-    floors: dict[int, float],
-    names: Sequence[str] | None = None,
-    step: float = 0.01,
-) -> np.ndarray:
+    logits: np.ndarray, labels: np.ndarray, temperature: float, floors: dict[int, float],
+    names: Sequence[str] | None = None, step: float = 0.01,
+) -> np.ndarray:  # fmt: skip
     """The smallest per-class offsets (raised ``step`` at a time, always for the class furthest below its
     floor) with which every class in ``floors`` reaches its recall on ``labels``. A floor that offsets
     of up to 3 (a factor of 20 in odds) cannot reach is an error naming the class."""
@@ -81,13 +77,9 @@ def fit_temperature_and_bias(
 
 
 def fit_small_faces(
-    net: Network,
-    faces: np.ndarray,
-    labels: np.ndarray,
-    widths: Sequence[int],
-    temperature: float,
+    net: Network, faces: np.ndarray, labels: np.ndarray, widths: Sequence[int], temperature: float,
     bias: Sequence[float] | None,
-) -> dict:
+) -> dict:  # fmt: skip
     """The small-face calibration table (see :func:`ferkit.probs.at_widths`): at each width, the faces
     shrunk to it and enlarged back as ``predict`` enlarges small faces, and temperature and offsets fitted
     there, starting from the full-size ``temperature`` and ``bias``; with each width's accuracy and NLL
@@ -154,9 +146,8 @@ def calibrate(
     ckpt = load_model(path, backend=backend)
     if not isinstance(ckpt, Network):
         raise ValueError(f"{weights}: calibrate one checkpoint at a time, not an ensemble or preset")
-    data = load_dataset(data_path, classes=ckpt.classes, image_size=ckpt.preprocess.image_size, ferplus=ferplus).split(
-        split
-    )
+    data = load_dataset(data_path, classes=ckpt.classes, image_size=ckpt.preprocess.image_size, ferplus=ferplus)
+    data = data.split(split)
     logits = ckpt.logits(data.images)
     t = fit_temperature(logits, data.labels)
     result = {
@@ -172,12 +163,11 @@ def calibrate(
         b = fit_class_bias(logits, data.labels, t, parse_floors(recall_floor, ckpt.classes), ckpt.classes)
         bias = [round(float(v), 4) for v in b] if b.any() else None  # floors already met: nothing to store
         result.update(_decision_change(logits, data.labels, t, bias, ckpt.classes), class_bias=bias)
-    table = None
-    if small_faces:
-        table = fit_small_faces(ckpt, data.images, data.labels, small_faces, result["temperature"], bias)
+    stored_t = result["temperature"]  # rounded, as the checkpoint keeps it
+    table = fit_small_faces(ckpt, data.images, data.labels, small_faces, stored_t, bias) if small_faces else None
     if table:
         result["small_faces"] = table["fit"]
-    update_meta(path, temperature=result["temperature"], class_bias=bias, small_faces=table, calibration=result)
+    update_meta(path, temperature=stored_t, class_bias=bias, small_faces=table, calibration=result)
     return result
 
 

@@ -35,15 +35,9 @@ def evaluate(model: Model, data: FERDataset, *, tta: bool = False, width: int | 
     widths = None if width is None else [width] * len(data.images)
     probs = model.probs(data.images, tta=tta, widths=widths)
     report = classification_report(data.labels, probs, data.classes)
-    report.update(
-        model=model.name,
-        tta=tta,
-        temperature=model.meta.get("temperature"),
-        class_bias=model.meta.get("class_bias"),
-        source=data.source,
-        backend=model.backend,
-        precision=model.meta.get("precision", "fp32"),
-    )
+    meta = model.meta
+    report.update(model=model.name, tta=tta, temperature=meta.get("temperature"), class_bias=meta.get("class_bias"))
+    report.update(source=data.source, backend=model.backend, precision=meta.get("precision", "fp32"))
     base = model.base if isinstance(model, Subset) else model
     if isinstance(base, Ensemble):
         report["members"] = []
@@ -111,11 +105,9 @@ def write_report_files(result: Evaluation, out: Path, grid_size: int = 32) -> No
     out.mkdir(parents=True, exist_ok=True)
     rep = result.report
     (out / "report.json").write_text(json.dumps(rep, indent=2))
+    title = f"{rep['model']} on {rep.get('split', 'data')}: accuracy {rep['accuracy']:.1%}"
     confusion_matrix_plot(
-        np.asarray(rep["confusion_matrix"]),
-        rep["classes"],
-        out / "confusion_matrix.png",
-        title=f"{rep['model']} on {rep.get('split', 'data')}: accuracy {rep['accuracy']:.1%}",
+        np.asarray(rep["confusion_matrix"]), rep["classes"], out / "confusion_matrix.png", title=title
     )
     probs, labels, classes = result.probs, result.data.labels, rep["classes"]
     pred = probs.argmax(1)
@@ -125,10 +117,5 @@ def write_report_files(result: Evaluation, out: Path, grid_size: int = 32) -> No
     idx = np.concatenate([right, wrong])
     titles = [f"{classes[pred[i]]} {probs[i, pred[i]]:.0%}\n(true {classes[labels[i]]})" for i in idx]
     colors = ["green" if pred[i] == labels[i] else "red" for i in idx]
-    image_grid(
-        [result.data.images[i] for i in idx],
-        titles,
-        out / "samples.png",
-        colors=colors,
-        suptitle="Sample predictions (green correct, red wrong)",
-    )
+    suptitle = "Sample predictions (green correct, red wrong)"
+    image_grid([result.data.images[i] for i in idx], titles, out / "samples.png", colors=colors, suptitle=suptitle)

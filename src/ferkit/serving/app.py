@@ -94,15 +94,8 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
         return
     os.environ[SERVE_ENV] = json.dumps({"settings": settings, "limits": asdict(limits), "threads": threads})
-    uvicorn.run(
-        "ferkit.serving.app:app_from_env",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-        access_log=False,
-    )
+    app = "ferkit.serving.app:app_from_env"
+    uvicorn.run(app, factory=True, workers=workers, host=host, port=port, log_level="info", access_log=False)
 
 
 def app_from_env() -> FastAPI:

@@ -104,18 +104,8 @@ class TrainConfig:
 
     def dataset_kwargs(self) -> dict:
         """The :func:`ferkit.data.dataset.load_dataset` keywords this run reads its data with."""
-        return dict(
-            classes=self.classes,
-            image_size=self.image_size,
-            val_fraction=self.val_fraction,
-            seed=self.seed,
-            skip_bad=self.skip_bad,
-            drop_duplicates=self.drop_duplicates,
-            open_classes=self.open_classes,
-            ferplus=self.ferplus,
-            label_mode=self.label_mode,
-            ferplus_relabel=not self.ferplus_mix,
-        )
+        same = "classes image_size val_fraction seed skip_bad drop_duplicates open_classes ferplus label_mode"
+        return {**{k: getattr(self, k) for k in same.split()}, "ferplus_relabel": not self.ferplus_mix}
 
     def validate(self) -> None:
         choices = {

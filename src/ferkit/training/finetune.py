@@ -20,18 +20,8 @@ log = logging.getLogger(__name__)
 def finetune_config(source: str, data: str, out: str, **overrides) -> TrainConfig:
     """A training config that starts from ``source``: same architecture, lower learning rate, fewer epochs."""
     meta = spec_meta(source)
-    base = dict(
-        data=data,
-        out=out,
-        model=meta["model"],
-        model_args=meta.get("model_args", {}),
-        image_size=meta["preprocess"]["image_size"],
-        init_from=str(source),
-        open_classes=True,
-        epochs=10,
-        lr=0.01,
-        warmup_epochs=0.0,
-    )
+    base = dict(data=data, out=out, init_from=str(source), open_classes=True, epochs=10, lr=0.01, warmup_epochs=0.0)
+    base.update(model=meta["model"], model_args=meta.get("model_args", {}), image_size=meta["preprocess"]["image_size"])
     base.update({k: v for k, v in overrides.items() if v is not None})
     return TrainConfig(**base)
 
@@ -57,14 +47,9 @@ def finetune(cfg: TrainConfig, *, compare_scratch: bool = True, progress: bool |
         data = load_dataset(run_cfg.data, **run_cfg.dataset_kwargs())
         split = "test" if data.has_split("test") else "val"
         rep = evaluate(ckpt, data.split(split)).report
-        report[name] = {
-            "checkpoint": str(result.best_checkpoint),
-            "split": split,
-            "accuracy": rep["accuracy"],
-            "macro_f1": rep["macro_f1"],
-            "val_acc": result.best_val_acc,
-            "classes": list(ckpt.classes),
-        }
+        scores = {k: rep[k] for k in ("accuracy", "macro_f1")}
+        report[name] = {"checkpoint": str(result.best_checkpoint), "split": split, **scores}
+        report[name].update(val_acc=result.best_val_acc, classes=list(ckpt.classes))
     if compare_scratch:
         report["gain_accuracy"] = report["finetuned"]["accuracy"] - report["scratch"]["accuracy"]
     Path(cfg.out).mkdir(parents=True, exist_ok=True)

@@ -77,15 +77,9 @@ def train(
     run = setup_run(resolve_config(cfg, resume, resume_epochs), resume)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    bar = Progress(
-        TextColumn("[bold]epoch {task.fields[epoch]}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]:.3f}"),
-        TimeRemainingColumn(),
-        disable=not (sys.stderr.isatty() if progress is None else progress),
-        transient=True,
-    )
+    columns = TextColumn("[bold]epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn()
+    columns += TextColumn("loss {task.fields[loss]:.3f}"), TimeRemainingColumn()
+    bar = Progress(*columns, disable=not (sys.stderr.isatty() if progress is None else progress), transient=True)
     with bar:
         for epoch in range(run.info["epoch"], run.cfg.epochs):
             row = _train_epoch(run, epoch, bar)
@@ -313,18 +307,9 @@ def _end_epoch(run: Run, epoch: int, row: dict, improved: bool, final: bool) -> 
         _write_metrics(run.out, run.info["history"], plot=save)
         if save:
             save_state(run.state_dir, run.model, run.opt, run.info, ema=run.ema)
-    log.info(
-        "epoch %d/%d  loss %.3f  train %.3f  val %.4f  f1 %.3f  %s %.0fs (%.0f img/s)",
-        epoch + 1,
-        run.cfg.epochs,
-        row["train_loss"],
-        row["train_acc"],
-        row["val_acc"],
-        row["val_macro_f1"],
-        "*" if improved else " ",
-        row["seconds"],
-        row["images_per_s"],
-    )
+    figures = [row[k] for k in ("train_loss", "train_acc", "val_acc", "val_macro_f1")]
+    line = "epoch %d/%d  loss %.3f  train %.3f  val %.4f  f1 %.3f  %s %.0fs (%.0f img/s)"
+    log.info(line, epoch + 1, run.cfg.epochs, *figures, "*" if improved else " ", row["seconds"], row["images_per_s"])
 
 
 def _write_metrics(out: Path, history: list[dict], plot: bool = True) -> None:
@@ -375,11 +360,5 @@ def _finish(run: Run) -> TrainResult:
         log.info("rank %d/%d finished; parameter checksum %.10e", run.rank, run.world, checksum)
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()
-    return TrainResult(
-        run_dir=run.out,
-        best_checkpoint=run.out / "best.safetensors",
-        best_val_acc=info["best_val_acc"],
-        best_epoch=info["best_epoch"],
-        epochs_run=info["epoch"],
-        history=info["history"],
-    )
+    best = run.out / "best.safetensors"
+    return TrainResult(run.out, best, info["best_val_acc"], info["best_epoch"], info["epoch"], info["history"])
