@@ -11,7 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+import sys
 import zipfile
+from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -244,9 +247,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(argv: list[str]):
-    """``ferkit serve`` (``argv``, ending in ``--port``'s value) as a user starts it; returns the process
-    and its URL once ``/healthz`` answers, or fails with the server's output."""
+@contextmanager
+def serving(*args: str, program: Sequence[str] = (sys.executable, "-m", "ferkit.cli")):
+    """``ferkit serve ARGS`` as a user starts it, on a free loopback port: the process and its URL once
+    ``/healthz`` answers (or a failure with the server's output); stopped on leaving."""
     import subprocess
     import tempfile
     import time
@@ -255,19 +259,25 @@ def start_server(argv: list[str]):
     port = free_port()
     # Its log goes to a file, not a pipe: an unread pipe would fill up and stall the server.
     log = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen([*argv, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, text=True)
+    argv = [*program, "serve", *args, "--port", str(port)]
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1)
-            return proc, url
-        except OSError:
-            if proc.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(log.read()) from None
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"{' '.join(argv)} did not answer within 30 s")
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(log.read()) from None
+                time.sleep(0.2)
+        else:
+            raise RuntimeError(f"{' '.join(argv)} did not answer within 30 s")
+        yield proc, url
+    finally:
+        proc.terminate()
+        proc.wait(20)
 
 
 def nested_copy(files, root: Path, parts: int = 3) -> Path:

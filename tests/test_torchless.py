@@ -13,7 +13,7 @@ import pytest
 
 from ferkit.inference.bench import sample_photo
 
-from .conftest import start_server
+from .conftest import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,16 +53,11 @@ def test_predict_serve_and_a_clear_message_without_torch(venv, tmp_path):
     models = json.loads(proc.stdout)
     assert "default" in models["shipped"] and models["architectures"] == {} and "yunet" in models["detectors"]
 
-    server, url = start_server([str(ferkit), "serve"])
-    try:
-        req = urllib.request.Request(
-            url + "/v1/predict", data=sample_photo().read_bytes(), headers={"Content-Type": "image/jpeg"}
-        )
+    with serving(program=[str(ferkit)]) as (_, url):
+        photo = sample_photo().read_bytes()
+        req = urllib.request.Request(url + "/v1/predict", data=photo, headers={"Content-Type": "image/jpeg"})
         with urllib.request.urlopen(req, timeout=30) as resp:
             assert len(json.loads(resp.read())["faces"]) == 1
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def test_evaluate_and_calibrate_run_on_onnx_runtime_without_torch(venv, fer_slice_zip, tmp_path):

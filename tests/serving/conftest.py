@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import sys
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +13,7 @@ from ferkit.inference.pipeline import Recognizer
 from ferkit.serving.app import create_app
 from ferkit.serving.context import Limits
 
-from ..conftest import start_server
+from ..conftest import serving
 
 HOPPER = sample_photo().read_bytes()
 
@@ -40,7 +39,5 @@ def png(size=(64, 64), color=(120, 120, 120)) -> bytes:
 @pytest.fixture(scope="session")
 def live_server():
     """``ferkit serve`` as a user starts it, on a free loopback port."""
-    proc, url = start_server([sys.executable, "-m", "ferkit.cli", "serve"])
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    with serving() as (_, url):
+        yield url

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -15,7 +14,7 @@ from ferkit.inference.pipeline import Recognizer
 from ferkit.serving.app import create_app
 from ferkit.serving.context import Limits
 
-from ..conftest import start_server
+from ..conftest import serving
 from .conftest import HOPPER
 
 
@@ -54,8 +53,7 @@ def test_real_server_over_http(live_server):
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts worker processes through Linux's /proc")
 def test_several_worker_processes_share_the_port_with_the_same_settings():
-    proc, url = start_server([sys.executable, "-m", "ferkit.cli", "serve", "--workers", "2", "--classes", "happy,sad"])
-    try:
+    with serving("--workers", "2", "--classes", "happy,sad") as (proc, url):
         for _ in range(4):
             req = urllib.request.Request(url + "/v1/predict", data=HOPPER, headers={"Content-Type": "image/jpeg"})
             with urllib.request.urlopen(req, timeout=30) as resp:
@@ -63,9 +61,6 @@ def test_several_worker_processes_share_the_port_with_the_same_settings():
             assert set(face["probs"]) == {"happy", "sad"}  # --classes reaches every worker
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
         assert len(children) >= 2  # the two workers (uvicorn may add a resource tracker)
-    finally:
-        proc.terminate()
-        proc.wait(20)
 
 
 def test_declared_oversized_body_is_refused_before_reading(client):

@@ -38,12 +38,10 @@ def test_a_real_server_never_holds_a_big_chunked_body():
     """Three 300 MB chunked uploads to ``ferkit serve --max-body-mb 5``: each is cut off with a 413 and the
     server's peak memory hardly moves (it went past 1.5 GB before bodies were counted as they streamed)."""
     import http.client
-    import sys
 
-    from ..conftest import start_server
+    from ..conftest import serving
 
-    proc, url = start_server([sys.executable, "-m", "ferkit.cli", "serve", "--max-body-mb", "5"])
-    try:
+    with serving("--max-body-mb", "5") as (proc, url):
         before = _peak_rss_kb(proc.pid)
         port = int(url.rsplit(":", 1)[1])
         for _ in range(3):
@@ -63,9 +61,6 @@ def test_a_real_server_never_holds_a_big_chunked_body():
             assert resp.status == 413 and b"too_large" in resp.read()
             conn.close()
         assert _peak_rss_kb(proc.pid) - before < 50_000  # kB
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_declared_sizes_and_bodies_under_the_limit(small_client):
@@ -108,15 +103,13 @@ def test_slow_and_vanishing_clients_on_a_real_server():
     """A client that sends part of its body and stalls gets a 408, as does one that trickles it a byte at a
     time; one that hangs up mid-body costs nothing (the next request is served)."""
     import socket
-    import sys
     import urllib.request
 
-    from ..conftest import start_server
+    from ..conftest import serving
 
-    proc, url = start_server([sys.executable, "-m", "ferkit.cli", "serve", "--read-timeout", "1"])
-    port = int(url.rsplit(":", 1)[1])
     head = b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n"
-    try:
+    with serving("--read-timeout", "1") as (_, url):
+        port = int(url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
             s.sendall(head + HOPPER[:1000])  # then nothing: a trickling client
             answer = b""
@@ -131,6 +124,3 @@ def test_slow_and_vanishing_clients_on_a_real_server():
         req = urllib.request.Request(url + "/v1/predict", data=HOPPER, headers={"Content-Type": "image/jpeg"})
         with urllib.request.urlopen(req, timeout=30) as resp:
             assert resp.status == 200
-    finally:
-        proc.terminate()
-        proc.wait(10)

@@ -116,14 +116,11 @@ def test_api_docs_work_offline_and_upload_a_file(browser, live_server):
 
 @pytest.fixture(scope="module")
 def keyed_server():
-    import sys
 
-    from ..conftest import start_server
+    from ..conftest import serving
 
-    proc, url = start_server([sys.executable, "-m", "ferkit.cli", "serve", "--api-key", "s3cret"])
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    with serving("--api-key", "s3cret") as (_, url):
+        yield url
 
 
 def test_a_server_with_api_keys_serves_the_page_which_asks_for_the_key(browser, keyed_server):

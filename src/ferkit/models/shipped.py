@@ -53,13 +53,9 @@ def _check_preset(path: Path) -> dict:
         doc = json.loads(path.read_text())
     except ValueError as exc:
         raise CheckpointError(f"{path}: not valid JSON ({exc})") from None
-    if not (
-        isinstance(doc, dict)
-        and isinstance(doc.get("weights"), str)
-        and isinstance(doc.get("classes"), list)
-        and len(doc["classes"]) >= 2
-        and all(isinstance(c, str) for c in doc["classes"])
-    ):
+    classes = doc.get("classes") if isinstance(doc, dict) else None
+    names = isinstance(classes, list) and len(classes) >= 2 and all(isinstance(c, str) for c in classes)
+    if not (names and isinstance(doc.get("weights"), str)):
         raise CheckpointError(f"{path}: a preset needs 'weights' (a shipped model) and 'classes' (2 or more names)")
     return doc
 

@@ -58,20 +58,15 @@ class AccessControl:
             return
         headers = dict(scope.get("headers") or [])
         if self.keys and not self._authorised(headers):
-            response = error_response(
-                401,
-                "unauthorized",
-                "a valid API key is required (Authorization: Bearer KEY)",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            message = "a valid API key is required (Authorization: Bearer KEY)"
+            response = error_response(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
             await response(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]
         if self.limiter is not None and not self.limiter.allow(client):
             retry = max(1, round(1 / self.limiter.rate))
-            response = error_response(
-                429, "rate_limited", f"too many requests from {client}; slow down", headers={"Retry-After": str(retry)}
-            )
+            message = f"too many requests from {client}; slow down"
+            response = error_response(429, "rate_limited", message, headers={"Retry-After": str(retry)})
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -31,19 +31,12 @@ def create_app(recognizer: Recognizer, limits: Limits = Limits()) -> FastAPI:
     from .. import __version__
 
     # /docs and /redoc with Swagger UI's and ReDoc's files served by this app, not fetched from a CDN.
-    app = FastAPIOffline(
-        title="ferkit",
-        version=__version__,
-        description="Facial expression recognition: every face with its box and expression probabilities.",
-    )
+    about = "Facial expression recognition: every face with its box and expression probabilities."
+    app = FastAPIOffline(title="ferkit", version=__version__, description=about)
     app.state.ctx = ServiceContext(recognizer, limits)
     install_error_handlers(app)
-    app.add_middleware(
-        BodyLimit,
-        max_bytes=limits.max_body_bytes,
-        read_timeout=limits.read_timeout_s,
-        min_rate=limits.min_body_rate,
-    )
+    body = dict(max_bytes=limits.max_body_bytes, read_timeout=limits.read_timeout_s, min_rate=limits.min_body_rate)
+    app.add_middleware(BodyLimit, **body)
     limiter = RateLimiter(limits.rate_per_client, limits.burst_per_client) if limits.rate_per_client > 0 else None
     app.add_middleware(AccessControl, api_keys=limits.api_keys, rate_limiter=limiter)
     if limits.cors_origins:
@@ -108,13 +101,5 @@ def app_from_env() -> FastAPI:
 
 def _app_from_settings(settings: dict, limits: Limits, threads: int | None) -> FastAPI:
     one_malloc_arena()  # a serving process: what one request frees, the next reuses
-    rec = Recognizer.from_pretrained(
-        settings["weights"],
-        backend=settings["backend"],
-        detector=settings["detector"],
-        precision=settings.get("precision", "auto"),
-        align=settings["align"],
-        classes=settings["classes"],
-        threads=threads,
-    )
+    rec = Recognizer.from_pretrained(**{"precision": "auto", **settings}, threads=threads)
     return create_app(rec, limits)

@@ -40,12 +40,9 @@ class Metrics:
 
     def __post_init__(self) -> None:
         self.requests = Counter("ferkit_requests_total", "HTTP requests", ["path", "status"], registry=self.registry)
+        buckets = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
         self.latency = Histogram(
-            "ferkit_request_seconds",
-            "Request latency",
-            ["path"],
-            registry=self.registry,
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            "ferkit_request_seconds", "Request latency", ["path"], registry=self.registry, buckets=buckets
         )
         self.faces = Counter("ferkit_faces_total", "Faces processed", registry=self.registry)
 
@@ -58,9 +55,8 @@ class ServiceContext:
 
     def __post_init__(self) -> None:
         # The service's limits are the recognizer's: one place says how large an image may be.
-        self.recognizer = replace(
-            self.recognizer, max_pixels=self.limits.max_pixels, max_bytes=self.limits.max_upload_bytes
-        )
+        limits = self.limits
+        self.recognizer = replace(self.recognizer, max_pixels=limits.max_pixels, max_bytes=limits.max_upload_bytes)
         self.gate = asyncio.Semaphore(self.limits.max_concurrency)
         self.in_flight = 0
         model = self.recognizer.model
@@ -83,12 +79,8 @@ class ServiceContext:
         from .errors import ApiError
 
         if self.in_flight >= self.limits.max_concurrency + self.limits.max_queue:
-            raise ApiError(
-                503,
-                "busy",
-                "the service is busy; retry shortly",
-                headers={"Retry-After": str(self.limits.retry_after_s)},
-            )
+            retry = {"Retry-After": str(self.limits.retry_after_s)}
+            raise ApiError(503, "busy", "the service is busy; retry shortly", headers=retry)
         self.in_flight += 1
         try:
             yield

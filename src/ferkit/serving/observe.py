@@ -62,17 +62,8 @@ class Observe:
         self.ctx.metrics.requests.labels(path, str(status)).inc()
         self.ctx.metrics.latency.labels(path).observe(dt)
         client = scope.get("client")
-        access_log.info(
-            json.dumps(
-                {
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "ms": round(dt * 1000, 1),
-                    "client": client[0] if client else None,
-                }
-            )
-        )
+        line = {"method": scope["method"], "path": scope["path"], "status": status, "ms": round(dt * 1000, 1)}
+        access_log.info(json.dumps({**line, "client": client[0] if client else None}))
 
 
 def _error(exc: Exception, scope: Scope):

@@ -60,11 +60,8 @@ def _run(ctx: ServiceContext, uploads: list[tuple[str, bytes | ApiError]], many:
             raise ApiError(HTTP_STATUS.get(exc.code, 422), exc.code, str(exc)) from None
     else:
         good = [(n, d) for n, d in uploads if not isinstance(d, ApiError)]
-        found = iter(
-            ctx.recognizer.predict_many(
-                [d for _, d in good], [n for n, _ in good], pixel_budget=ctx.limits.max_batch_pixels
-            )
-        )
+        budget = ctx.limits.max_batch_pixels
+        found = iter(ctx.recognizer.predict_many([d for _, d in good], [n for n, _ in good], pixel_budget=budget))
         results = [_refused(n, d) if isinstance(d, ApiError) else next(found) for n, d in uploads]
     entries = [r.to_dict() for r in results]
     ctx.metrics.faces.inc(sum(len(e["faces"]) for e in entries))
@@ -109,8 +106,5 @@ async def predict_batch(request: Request) -> dict:
     async with ctx.admission():
         uploads = await read_images(request, ctx.limits, many=True)
         entries, ms = await _infer(ctx, uploads, many=True)
-    return {
-        "results": entries,
-        "model": ctx.model_info["name"],
-        "timing_ms": {"total": round((time.perf_counter() - t0) * 1000, 2), "inference": round(ms, 2)},
-    }
+    timing = {"total": round((time.perf_counter() - t0) * 1000, 2), "inference": round(ms, 2)}
+    return {"results": entries, "model": ctx.model_info["name"], "timing_ms": timing}

@@ -24,9 +24,8 @@ def _b64(value: object, name: str, max_bytes: int) -> bytes:
     if value.startswith("data:"):
         value = value.split(",", 1)[-1]
     if len(value) // 4 * 3 > max_bytes + 2:  # too big to be allowed, known without decoding it
-        raise ApiError(
-            413, "too_large", f"{name}: about {len(value) // 4 * 3} bytes of base64 exceeds the limit of {max_bytes}"
-        )
+        message = f"{name}: about {len(value) // 4 * 3} bytes of base64 exceeds the limit of {max_bytes}"
+        raise ApiError(413, "too_large", message)
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
@@ -49,9 +48,8 @@ async def _multipart(request: Request, limits: Limits) -> list[tuple[str, bytes]
     out = []
     for up in uploads:
         if up.content_type and up.content_type.lower() not in ALLOWED_TYPES | {"application/octet-stream"}:
-            raise ApiError(
-                415, "unsupported_type", f"{up.filename}: content type {up.content_type} is not an accepted image type"
-            )
+            message = f"{up.filename}: content type {up.content_type} is not an accepted image type"
+            raise ApiError(415, "unsupported_type", message)
         out.append((up.filename or "image", await up.read(limits.max_upload_bytes + 1)))
     return out
 
@@ -96,11 +94,8 @@ async def read_images(request: Request, limits: Limits, many: bool) -> list[tupl
     elif ctype in ALLOWED_TYPES:
         out = [("image", await request.body())]
     else:
-        raise ApiError(
-            415,
-            "unsupported_type",
-            f"content type {ctype or '(none)'} not accepted; send multipart/form-data, JSON or an image",
-        )
+        message = f"content type {ctype or '(none)'} not accepted; send multipart/form-data, JSON or an image"
+        raise ApiError(415, "unsupported_type", message)
     if not out:
         raise ApiError(422, "no_images", "no images in the request")
     most = limits.max_batch if many else 1

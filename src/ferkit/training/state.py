@@ -13,11 +13,7 @@ from ..models.meta import atomic_write
 
 
 def save_state(
-    state_dir: Path,
-    model: torch.nn.Module,
-    opt: torch.optim.Optimizer,
-    info: dict,
-    ema: torch.nn.Module | None = None,
+    state_dir: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, info: dict, ema: torch.nn.Module | None = None
 ) -> None:
     """Weights, optimizer tensors (and the weights' moving average, if the run keeps one) as safetensors,
     the rest as JSON; written atomically."""
