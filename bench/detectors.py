@@ -46,9 +46,7 @@ def candidates() -> dict[str, object]:
 
 def match(faces: list[dict], dets: list, min_iou: float) -> tuple[dict[int, object], int]:
     """Greedy one-to-one matching by IoU; returns {face index: detection} and the number of extra boxes."""
-    pairs = sorted(
-        ((iou(f["box"], d.box), i, j) for i, f in enumerate(faces) for j, d in enumerate(dets)), reverse=True
-    )
+    pairs = sorted(((iou(f["box"], d.box), i, j) for i, f in enumerate(faces) for j, d in enumerate(dets)))[::-1]
     matched: dict[int, object] = {}
     used: set[int] = set()
     for score, i, j in pairs:
@@ -90,13 +88,10 @@ def evaluate(det, entries: list[dict], root: Path) -> dict:
                 kp = e["faces"][i].get("keypoints")
                 if kp and getattr(d, "keypoints", None):
                     kp_errors.append(keypoint_error(kp, d.keypoints))
+    names = {"easy": "easy", "all": "all", "24px": "24px_and_up"}
     return {
-        "recall_easy": round(counts["easy"][0] / counts["easy"][1], 3),
-        "recall_all": round(counts["all"][0] / counts["all"][1], 3),
-        "recall_24px_and_up": round(counts["24px"][0] / counts["24px"][1], 3),
-        "faces_24px_and_up": counts["24px"][1],
-        "faces_easy": counts["easy"][1],
-        "faces_all": counts["all"][1],
+        **{f"recall_{names[k]}": round(hit / n, 3) for k, (hit, n) in counts.items()},
+        **{f"faces_{names[k]}": n for k, (_, n) in counts.items()},
         "extra_boxes_per_photo": round(extra / photos, 2),
         "keypoint_error_median": round(float(np.median(kp_errors)), 3) if kp_errors else None,
         "keypoint_faces": len(kp_errors),

@@ -23,13 +23,9 @@ class Parser(argparse.ArgumentParser):
 
 
 def number(
-    kind: type = float,
-    lo: float | None = None,
-    hi: float | None = None,
-    *,
-    lo_open: bool = False,
+    kind: type = float, lo: float | None = None, hi: float | None = None, *, lo_open: bool = False,
     hi_open: bool = False,
-) -> Callable[[str], float | int]:
+) -> Callable[[str], float | int]:  # fmt: skip
     """An argparse ``type`` for a number in ``[lo, hi]`` (``lo_open``/``hi_open``: that end excluded)."""
     left, right = ("(" if lo_open else "["), (")" if hi_open else "]")
     span = f"{left}{'-inf' if lo is None else _fmt(lo)}, {'inf' if hi is None else _fmt(hi)}{right}"

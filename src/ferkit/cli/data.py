@@ -22,34 +22,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--grid", metavar="PNG", type=output_file, help="write a picture of samples per class")
     rep.add_argument("--classes", help="comma-separated subset, e.g. happy,sad,neutral")
     rep.add_argument("--skip-bad", action="store_true", help="skip and count bad rows/images instead of failing")
-    add_ferplus_flag(
-        rep,
-        "also report FER+'s votes: faces kept and dropped, agreement with FER2013's labels (with --grid, a "
-        "picture of disagreements beside it)",
-    )
+    votes = "also report FER+'s votes: faces kept and dropped, agreement with FER2013's labels"
+    add_ferplus_flag(rep, votes + " (with --grid, a picture of disagreements beside it)")
     rep.add_argument("--val-fraction", type=FRACTION_OPEN, default=0.1)
     rep.add_argument("--seed", type=NON_NEGATIVE_INT, default=0)
     rep.set_defaults(func=cmd_data_report)
-    pack = data.add_parser(
-        "pack", help="write splits of a dataset, decoded, to one small .npz.xz file (to send to a GPU machine)"
-    )
+    pack = data.add_parser("pack", help="write splits of a dataset, decoded, to one small .npz.xz file")
     pack.add_argument("data", help="FER2013 .csv, .zip or folder")
     pack.add_argument("--out", required=True, type=output_file, help="the pack to write, NAME.npz.xz")
     pack.add_argument("--splits", default="train,val", help="comma-separated splits to keep (default: train,val)")
     pack.add_argument("--drop-duplicates", default="all", choices=("none", "cross-split", "all"))
     pack.add_argument("--classes", help="comma-separated subset, e.g. happy,sad,neutral")
-    add_ferplus_flag(
-        pack,
-        "also carry each image's FER+ votes (ferkit's own copy, or a fer2013new.csv or folder); "
-        "labels stay FER2013's, `train --ferplus` on the pack uses the votes",
-    )
-    pack.add_argument(
-        "--train-quantum",
-        type=int,
-        default=1,
-        choices=(1, 3),
-        help="3: store the training split near-losslessly (no pixel moves by more than 1; 21%% smaller)",
-    )
+    carry = "also carry each image's FER+ votes (ferkit's own copy, or a fer2013new.csv or folder)"
+    add_ferplus_flag(pack, carry + "; labels stay FER2013's, `train --ferplus` on the pack uses the votes")
+    near = "3: store the training split near-losslessly (no pixel moves by more than 1; 21%% smaller)"
+    pack.add_argument("--train-quantum", type=int, default=1, choices=(1, 3), help=near)
     pack.set_defaults(func=cmd_data_pack)
 
 
@@ -57,9 +44,8 @@ def cmd_data_report(args: argparse.Namespace) -> int:
     from ..data.dataset import load_dataset
     from ..data.report import class_grid, data_report
 
-    data = load_dataset(
-        args.data, classes=args.classes, skip_bad=args.skip_bad, val_fraction=args.val_fraction, seed=args.seed
-    )
+    keys = ("classes", "skip_bad", "val_fraction", "seed")
+    data = load_dataset(args.data, **{k: getattr(args, k) for k in keys})
     rep = data_report(data)
     if args.grid:
         rep["grid"] = str(class_grid(data, args.grid))

@@ -57,9 +57,8 @@ def add_config_flags(p: argparse.ArgumentParser, helps: dict[str, str]) -> None:
         shown = "none" if default in ("", None) else default  # never "(default )"
         described = f"{helps[f.name]} (default {shown})" if f.name in helps else f"(default {shown})"
         if isinstance(default, bool):
-            p.add_argument(
-                flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=helps.get(f.name)
-            )
+            switch = argparse.BooleanOptionalAction
+            p.add_argument(flag, dest=f.name, action=switch, default=None, help=helps.get(f.name))
         elif isinstance(default, dict):
             p.add_argument(flag, dest=f.name, type=json.loads, default=None, metavar="JSON", help=f"JSON: {described}")
         elif f.name == "ferplus":  # `--ferplus` alone: the votes ferkit ships
@@ -89,13 +88,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         result = train(TrainConfig(out=args.out), resume=True, resume_epochs=args.epochs)
     else:
         result = train(_config(args))
-    console.print(
-        f"best validation accuracy {result.best_val_acc:.4f} at epoch {result.best_epoch} of {result.epochs_run}"
-    )
-    console.print(
-        f"checkpoint: {result.best_checkpoint}\nmetrics:    {result.run_dir / 'metrics.csv'}  "
-        f"curves: {result.run_dir / 'curves.png'}"
-    )
+    r, run = result, result.run_dir
+    console.print(f"best validation accuracy {r.best_val_acc:.4f} at epoch {r.best_epoch} of {r.epochs_run}")
+    console.print(f"checkpoint: {r.best_checkpoint}\nmetrics:    {run / 'metrics.csv'}  curves: {run / 'curves.png'}")
     return 0
 
 
@@ -128,7 +123,6 @@ def cmd_tune(args: argparse.Namespace) -> int:
     res = tune(base, args.out, trials=args.trials, storage=args.storage, study_name=args.study)
     console.print(f"{res['trials']} trials ({res['completed']} completed, {res['pruned']} pruned) in {res['storage']}")
     console.print(f"best validation accuracy {res['best_val_acc']:.4f} with {res['best_params']}")
-    console.print(
-        f"best config: {res['best_config']}  (ferkit train --config {res['best_config']})  plot: {res['plot']}"
-    )
+    best = res["best_config"]
+    console.print(f"best config: {best}  (ferkit train --config {best})  plot: {res['plot']}")
     return 0

@@ -64,12 +64,9 @@ def class_grid(data: FERDataset, path: str | os.PathLike, per_class: int = 8, se
     for c, name in enumerate(data.classes):
         idx = np.flatnonzero(data.labels == c)
         pick = rng.permutation(idx)[:per_class]
-        for k in range(per_class):
-            if k < len(pick):
-                images.append(data.images[pick[k]])
-            else:
-                images.append(np.full((data.image_size, data.image_size), 255, np.uint8))
-            titles.append(name if k == 0 else "")
+        blank = np.full((data.image_size, data.image_size), 255, np.uint8)
+        images += [data.images[pick[k]] if k < len(pick) else blank for k in range(per_class)]
+        titles += [name] + [""] * (per_class - 1)
     image_grid(images, titles, path, cols=per_class, suptitle=f"Samples per class: {Path(data.source).name}")
     return Path(path)
 

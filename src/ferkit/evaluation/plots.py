@@ -45,29 +45,17 @@ def confusion_matrix_plot(cm: np.ndarray, classes: Sequence[str], path: str | os
     ax.set(xlabel="predicted", ylabel="true", title=title or "Confusion matrix (row-normalised)")
     for i in range(n):
         for j in range(n):
-            ax.text(
-                j,
-                i,
-                f"{norm[i, j]:.2f}\n{cm[i, j]}",
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="white" if norm[i, j] > 0.5 else "black",
-            )
+            color = "white" if norm[i, j] > 0.5 else "black"
+            ax.text(j, i, f"{norm[i, j]:.2f}\n{cm[i, j]}", ha="center", va="center", fontsize=8, color=color)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
 def image_grid(
-    images: Sequence[np.ndarray],
-    titles: Sequence[str],
-    path: str | os.PathLike,
-    *,
-    cols: int = 8,
-    colors: Sequence[str] | None = None,
-    suptitle: str = "",
-) -> None:
+    images: Sequence[np.ndarray], titles: Sequence[str], path: str | os.PathLike, *, cols: int = 8,
+    colors: Sequence[str] | None = None, suptitle: str = "",
+) -> None:  # fmt: skip
     """A grid of grey images, each with a (possibly coloured) caption."""
     n = max(len(images), 1)
     rows = (n + cols - 1) // cols

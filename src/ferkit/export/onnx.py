@@ -47,16 +47,10 @@ def export_module(model: torch.nn.Module, image_size: int, out: str | os.PathLik
     # dependency) and gains nothing for these plain conv nets; check_onnx verifies the result.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(
-            model,
-            (torch.zeros(1, 1, image_size, image_size),),
-            str(out),
-            input_names=["faces"],
-            output_names=["logits"],
-            dynamic_axes={"faces": {0: "batch"}, "logits": {0: "batch"}},
-            opset_version=opset,
-            dynamo=False,
-        )
+        batch = {"faces": {0: "batch"}, "logits": {0: "batch"}}
+        x = (torch.zeros(1, 1, image_size, image_size),)
+        names = dict(input_names=["faces"], output_names=["logits"])
+        torch.onnx.export(model, x, str(out), **names, dynamic_axes=batch, opset_version=opset, dynamo=False)
 
 
 def cached_onnx(weights_path: Path) -> Path:

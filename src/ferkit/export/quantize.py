@@ -47,16 +47,9 @@ def quantize(fp32: str | os.PathLike, out: str | os.PathLike, batches: Iterable[
         onnx.save(version_converter.convert_version(graph, 13), str(prepared))
     name = graph.graph.input[0].name
     try:
-        quantize_static(
-            str(prepared),
-            str(out),
-            _Reader(name, batches),
-            quant_format=QuantFormat.QDQ,
-            per_channel=True,
-            weight_type=QuantType.QInt8,
-            activation_type=QuantType.QUInt8,
-            calibrate_method=CalibrationMethod.MinMax,
-        )
+        types = dict(weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8)
+        how = dict(quant_format=QuantFormat.QDQ, per_channel=True, calibrate_method=CalibrationMethod.MinMax)
+        quantize_static(str(prepared), str(out), _Reader(name, batches), **types, **how)
     finally:
         prepared.unlink(missing_ok=True)
     model, source = onnx.load(str(out)), onnx.load(str(fp32))

@@ -12,15 +12,9 @@ import numpy as np
 from .results import Face
 
 COLORS = {  # RGB
-    "angry": (220, 40, 40),
-    "contempt": (0, 150, 150),
-    "disgust": (120, 160, 30),
-    "fear": (150, 60, 200),
-    "happy": (250, 200, 0),
-    "neutral": (170, 170, 170),
-    "sad": (40, 100, 230),
-    "surprise": (250, 120, 20),
-}
+    "angry": (220, 40, 40), "contempt": (0, 150, 150), "disgust": (120, 160, 30), "fear": (150, 60, 200),
+    "happy": (250, 200, 0), "neutral": (170, 170, 170), "sad": (40, 100, 230), "surprise": (250, 120, 20),
+}  # fmt: skip
 
 
 def draw_faces(rgb: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
@@ -38,9 +32,8 @@ def draw_faces(rgb: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
         cv2.rectangle(out, (x, y), (x + w, y + h), color, thick)
         cv2.rectangle(out, (lx, ly), (lx + tw, ly + th), color, -1)
         pad = max(1, th // 6)
-        cv2.putText(
-            out, text, (lx + pad, ly + th - 2 * pad), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick, cv2.LINE_AA
-        )
+        at = (lx + pad, ly + th - 2 * pad)
+        cv2.putText(out, text, at, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick, cv2.LINE_AA)
         for px, py in f.keypoints or ():  # eyes, nose tip, mouth corners
             cv2.circle(out, (round(px), round(py)), dot, color, -1, cv2.LINE_AA)
     return out
@@ -98,13 +91,9 @@ def save_rgb(path, rgb: np.ndarray) -> None:
 
 
 def plot_timeline(
-    rows: list[dict],
-    classes: tuple[str, ...],
-    path: str | os.PathLike,
-    title: str = "",
-    min_frames: int = 3,
+    rows: list[dict], classes: tuple[str, ...], path: str | os.PathLike, title: str = "", min_frames: int = 3,
     max_panels: int = 8,
-) -> None:
+) -> None:  # fmt: skip
     """Smoothed probability of each expression over time: one panel per tracked face seen in at least
     ``min_frames`` sampled frames (the ``max_panels`` longest-lived; the title says how many of how many),
     sharing the time axis, with one legend beside the panels rather than over the data."""
@@ -125,9 +114,8 @@ def plot_timeline(
         for c in classes:
             ax.plot([r["time_s"] for r in rs], [r["probs"][c] for r in rs], label=c, color=_mpl_color(c))
         ax.set(ylim=(0, 1), ylabel="p")
-        ax.set_title(
-            f"face #{tid}: {len(rs)} frames, {rs[0]['time_s']:g}-{rs[-1]['time_s']:g} s", fontsize=9, loc="left"
-        )
+        span = f"{rs[0]['time_s']:g}-{rs[-1]['time_s']:g} s"
+        ax.set_title(f"face #{tid}: {len(rs)} frames, {span}", fontsize=9, loc="left")
         ax.grid(alpha=0.3)
     if not shown:
         axes[0].text(0.5, 0.5, "no face seen in enough frames", ha="center", va="center", transform=axes[0].transAxes)

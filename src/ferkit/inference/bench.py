@@ -77,11 +77,8 @@ def run_benchmarks(weights: str = "default", backends: list[str] | None = None, 
         n_video = 20 if quick else 150
         for i in range(n_video):
             shift = np.float32([[1, 0, 8 * np.sin(i / 10)], [0, 1, 4 * np.cos(i / 15)]])
-            writer.write(
-                cv2.cvtColor(
-                    cv2.warpAffine(frame, shift, (640, 480), borderMode=cv2.BORDER_REPLICATE), cv2.COLOR_RGB2BGR
-                )
-            )
+            moved = cv2.warpAffine(frame, shift, (640, 480), borderMode=cv2.BORDER_REPLICATE)
+            writer.write(cv2.cvtColor(moved, cv2.COLOR_RGB2BGR))
         writer.release()
         for backend in backends or ["onnx", "onnx-int8", "torch"]:
             runtime, _, precision = backend.partition("-")  # "onnx-int8": the int8 twin on ONNX Runtime
@@ -94,10 +91,11 @@ def _bench_recognizer(
     rec: Recognizer, crops: np.ndarray, photo: Path, video: Path, repeats: int, min_time: float
 ) -> dict:
     """Crops per second (batch 1 and 256), ms per photo from its file, frames per second of a video."""
+    rate = lambda fn, n: best_rate(fn, n, repeats, min_time)  # noqa: E731
     res = {
-        "faces_per_s_batch1": best_rate(lambda: rec.predict_faces(crops[:1]), 1, repeats, min_time),
-        "faces_per_s_batch256": best_rate(lambda: rec.predict_faces(crops), 256, repeats, min_time),
-        "photo_ms": 1000 / best_rate(lambda: rec.predict(photo), 1, repeats, min_time),
+        "faces_per_s_batch1": rate(lambda: rec.predict_faces(crops[:1]), 1),
+        "faces_per_s_batch256": rate(lambda: rec.predict_faces(crops), 256),
+        "photo_ms": 1000 / rate(lambda: rec.predict(photo), 1),
         "faces_in_photo": len(rec.predict(photo)),
     }
     t0 = time.perf_counter()

@@ -34,14 +34,9 @@ class Teacher:
     Its logits match PyTorch's within 1e-4 (tests/training/test_distill.py)."""
 
     def __init__(
-        self,
-        specs: str,
-        classes: tuple[str, ...],
-        student: Preprocess,
-        device: torch.device,
-        channels_last: bool = False,
-        runtime: str = "auto",
-    ) -> None:
+        self, specs: str, classes: tuple[str, ...], student: Preprocess, device: torch.device,
+        channels_last: bool = False, runtime: str = "auto",
+    ) -> None:  # fmt: skip
         if runtime not in TEACHER_RUNTIMES:
             raise ValueError(f"teacher_runtime must be one of {', '.join(TEACHER_RUNTIMES)}, not {runtime!r}")
         if runtime == "onnx" and device.type != "cpu":
@@ -50,21 +45,15 @@ class Teacher:
         threads = torch.get_num_threads()
         # Each spec loaded alone: an Ensemble needs its members to share classes, a teacher only needs the
         # student's among each member's.
-        nets = [
-            net
-            for spec in split_weights(specs)
-            for net in load_model(
-                spec, backend="onnx" if onnx else "torch", threads=threads if onnx else None, device=str(device)
-            ).networks()
-        ]
+        where = dict(backend="onnx", threads=threads) if onnx else dict(backend="torch", device=str(device))
+        nets = [net for spec in split_weights(specs) for net in load_model(spec, **where).networks()]
         self.student = student
         self.members = []
         for net in nets:
             missing = [c for c in classes if c not in net.classes]
             if missing:
-                raise ValueError(
-                    f"teacher {net.name}: knows no class {', '.join(missing)} (its classes: {', '.join(net.classes)})"
-                )
+                known = f"its classes: {', '.join(net.classes)}"
+                raise ValueError(f"teacher {net.name}: knows no class {', '.join(missing)} ({known})")
             run = _onnx_member(net) if onnx else _torch_member(net.module, device, channels_last)
             # A student on a subset of the teacher's classes learns from those columns of its logits.
             columns = torch.tensor([net.classes.index(c) for c in classes], device=device)
@@ -108,13 +97,5 @@ def _onnx_member(net: Network) -> Callable:
 def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """KL(teacher ‖ student) at ``temperature``, scaled by T² so its gradients match the label loss's size."""
     t = temperature
-    return (
-        F.kl_div(
-            F.log_softmax(student_logits / t, dim=1),
-            F.log_softmax(teacher_logits / t, dim=1),
-            reduction="batchmean",
-            log_target=True,
-        )
-        * t
-        * t
-    )
+    student, teacher = F.log_softmax(student_logits / t, dim=1), F.log_softmax(teacher_logits / t, dim=1)
+    return F.kl_div(student, teacher, reduction="batchmean", log_target=True) * t * t

@@ -110,10 +110,9 @@ def setup_run(cfg: TrainConfig, resume: bool) -> Run:
     train_set, val_set = _load_splits(cfg)
     classes = train_set.classes
     preprocess = Preprocess(image_size=cfg.image_size)
-    check_trainable(
-        cfg.model, num_classes=len(classes), image_size=cfg.image_size, batch_size=cfg.batch_size, **cfg.model_args
-    )
-    model = get_model(cfg.model, num_classes=len(classes), image_size=cfg.image_size, **cfg.model_args).to(device)
+    shape = dict(num_classes=len(classes), image_size=cfg.image_size, **cfg.model_args)
+    check_trainable(cfg.model, batch_size=cfg.batch_size, **shape)
+    model = get_model(cfg.model, **shape).to(device)
     if cfg.init_from:
         init_from(model, cfg.init_from, classes, cfg.freeze_backbone)
     if cfg.channels_last:
@@ -199,28 +198,14 @@ def _make_ema(model: torch.nn.Module, decay: float) -> torch.optim.swa_utils.Ave
 
 
 def _start_or_resume(run: Run, resume: bool) -> None:
-    run.info = {
-        "epoch": 0,
-        "best_val_acc": -1.0,
-        "best_epoch": 0,
-        "bad_epochs": 0,
-        "plateau_factor": 1.0,
-        "plateau_best": -1.0,
-        "history": [],
-        "train_seconds": 0.0,
-    }
+    run.info = dict(epoch=0, best_val_acc=-1.0, best_epoch=0, bad_epochs=0, history=[], train_seconds=0.0)
+    run.info.update(plateau_factor=1.0, plateau_best=-1.0)
     if resume:
         run.info = load_state(run.state_dir, run.model, run.opt, run.device, ema=run.ema)
         log.info("resuming %s at epoch %d", run.out, run.info["epoch"] + 1)
     elif run.main_process:
         run.out.mkdir(parents=True, exist_ok=True)
         (run.out / "config.json").write_text(json.dumps(asdict(run.cfg), indent=2))
-    log.info(
-        "training %s (%.2fM params) on %d images, validating on %d, %s, device %s",
-        run.cfg.model,
-        count_parameters(run.model) / 1e6,
-        len(run.train_set),
-        len(run.val_set),
-        ",".join(run.train_set.classes),
-        run.device,
-    )
+    line = "training %s (%.2fM params) on %d images, validating on %d, %s, device %s"
+    sizes = count_parameters(run.model) / 1e6, len(run.train_set), len(run.val_set)
+    log.info(line, run.cfg.model, *sizes, ",".join(run.train_set.classes), run.device)

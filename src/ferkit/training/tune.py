@@ -31,14 +31,9 @@ def suggest(trial, base: TrainConfig) -> TrainConfig:
 
 
 def tune(
-    base: TrainConfig,
-    out: str | Path,
-    *,
-    trials: int = 20,
-    storage: str | None = None,
-    study_name: str = "ferkit",
+    base: TrainConfig, out: str | Path, *, trials: int = 20, storage: str | None = None, study_name: str = "ferkit",
     seed: int = 0,
-) -> dict:
+) -> dict:  # fmt: skip
     """Run ``trials`` trials (more if the study already has some) and write ``best_config.json`` and
     ``search.png`` to ``out``."""
     import optuna
@@ -46,14 +41,9 @@ def tune(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     storage = storage or f"sqlite:///{(out / 'study.db').resolve()}"
-    study = optuna.create_study(
-        study_name=study_name,
-        storage=storage,
-        direction="maximize",
-        load_if_exists=True,
-        sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1),
-    )
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)  # prunes from the 3rd trial
+    kw = dict(direction="maximize", load_if_exists=True, sampler=optuna.samplers.TPESampler(seed=seed))
+    study = optuna.create_study(study_name=study_name, storage=storage, pruner=pruner, **kw)
 
     def objective(trial) -> float:
         cfg = replace(suggest(trial, base), out=str(out / f"trial-{trial.number:03d}"))
