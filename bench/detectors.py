@@ -26,7 +26,7 @@ from ferkit.data.decode import load_image, to_gray
 from ferkit.faces.detect import detector_file, detector_info, make_detector
 from ferkit.faces.yunet import YUNET_DEFAULT, YuNetDetector
 from ferkit.inference.bench import frame_640x480, sample_photo
-from ferkit.inference.video import iou
+from ferkit.inference.video import match_boxes
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BENCH = ROOT.parent / "shared" / "datasets" / "faces-bench"
@@ -46,17 +46,8 @@ def candidates() -> dict[str, object]:
 
 def match(faces: list[dict], dets: list, min_iou: float) -> tuple[dict[int, object], int]:
     """Greedy one-to-one matching by IoU; returns {face index: detection} and the number of extra boxes."""
-    pairs = sorted(((iou(f["box"], d.box), i, j) for i, f in enumerate(faces) for j, d in enumerate(dets)))[::-1]
-    matched: dict[int, object] = {}
-    used: set[int] = set()
-    for score, i, j in pairs:
-        if score < min_iou:
-            break
-        if i not in matched and j not in used:
-            matched[i] = dets[j]
-            used.add(j)
-    extra = sum(1 for j in range(len(dets)) if j not in used)
-    return {i: d for i, d in matched.items() if not faces[i].get("ignore")}, extra
+    pairs = match_boxes([f["box"] for f in faces], [d.box for d in dets], min_iou)  # {detection: face}
+    return {i: dets[j] for j, i in pairs.items() if not faces[i].get("ignore")}, len(dets) - len(pairs)
 
 
 def keypoint_error(truth: list, found) -> float:

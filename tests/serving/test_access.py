@@ -22,28 +22,13 @@ def _client(recognizer, **limits) -> TestClient:
 
 def test_api_keys(recognizer):
     with _client(recognizer, api_keys=("s3cret", "other")) as c:
-        post = dict(content=HOPPER, headers={"content-type": "image/jpeg"})
-        r = c.post("/v1/predict", **post)
+        jpeg = {"content-type": "image/jpeg"}
+        post = lambda **key: c.post("/v1/predict", content=HOPPER, headers={**jpeg, **key})  # noqa: E731
+        r = post()
         assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
         assert r.headers["www-authenticate"] == "Bearer"
-        assert (
-            c.post(
-                "/v1/predict", content=HOPPER, headers={"content-type": "image/jpeg", "authorization": "Bearer wrong"}
-            ).status_code
-            == 401
-        )
-        assert (
-            c.post(
-                "/v1/predict", content=HOPPER, headers={"content-type": "image/jpeg", "authorization": "Bearer s3cret"}
-            ).status_code
-            == 200
-        )
-        assert (
-            c.post(
-                "/v1/predict", content=HOPPER, headers={"content-type": "image/jpeg", "x-api-key": "other"}
-            ).status_code
-            == 200
-        )
+        assert post(authorization="Bearer wrong").status_code == 401
+        assert post(authorization="Bearer s3cret").status_code == post(**{"x-api-key": "other"}).status_code == 200
         assert c.get("/v1/models").status_code == 401
         assert c.get("/healthz").status_code == 200 and c.get("/readyz").status_code == 200
 

@@ -17,8 +17,6 @@ def test_config_file_and_validation(tmp_path):
     p.write_text("[train]\nepochz = 7\n")
     with pytest.raises(ValueError, match="unknown config keys"):
         TrainConfig.from_file(p)
-    with pytest.raises(ValueError, match="optimizer must be one of"):
-        TrainConfig(data="x", optimizer="lbfgs").validate()
 
 
 RECIPES = sorted((Path(__file__).parents[2] / "configs").glob("*.toml"))
@@ -34,15 +32,21 @@ def test_shipped_recipes_parse(recipe):
     get_model(cfg.model, num_classes=7, image_size=cfg.image_size, **cfg.model_args)
 
 
-def test_validation_names_the_field():
-    with pytest.raises(ValueError, match="no training data"):
-        TrainConfig().validate()
-    with pytest.raises(ValueError, match="augment must be one of none, light, default, strong"):
-        TrainConfig(data="x", augment="wild").validate()
-    with pytest.raises(ValueError, match="distill_alpha"):
-        TrainConfig(data="x", distill_alpha=2).validate()
-    with pytest.raises(ValueError, match="small_faces needs calibrate set"):
-        TrainConfig(data="x", small_faces="16,24").validate()
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"data": ""}, "no training data"),
+        ({"optimizer": "lbfgs"}, "optimizer must be one of"),
+        ({"augment": "wild"}, "augment must be one of none, light, default, strong"),
+        ({"distill_alpha": 2}, "distill_alpha"),
+        ({"small_faces": "16,24"}, "small_faces needs calibrate set"),
+        ({"ferplus": "shipped", "label_mode": "soft"}, "label_mode must be one of majority, probability, crossentropy"),
+        ({"ferplus_mix": 0.5}, "ferplus_mix .* needs FER\\+ votes"),
+    ],
+)
+def test_validation_names_the_field(fields, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**{"data": "x", **fields}).validate()
     TrainConfig(data="x", calibrate="temperature", small_faces="16,24").validate()
 
 
@@ -68,10 +72,6 @@ def test_a_recipe_states_only_what_differs_from_the_one_it_extends(tmp_path):
         TrainConfig.from_file(tmp_path / "child.toml")
 
 
-def test_fer_plus_settings_are_checked():
-    with pytest.raises(ValueError, match="label_mode must be one of majority, probability, crossentropy"):
-        TrainConfig(data="x", ferplus="shipped", label_mode="soft").validate()
-    with pytest.raises(ValueError, match="ferplus_mix .* needs FER\\+ votes"):
-        TrainConfig(data="x", ferplus_mix=0.5).validate()
+def test_the_fer_plus_recipe():
     cfg = TrainConfig.from_file(Path(__file__).parents[2] / "configs" / "ferplus.toml", data="x")
     assert (cfg.ferplus, cfg.label_mode, cfg.model_args["width"], cfg.epochs) == ("shipped", "crossentropy", 40, 120)

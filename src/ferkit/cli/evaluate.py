@@ -9,16 +9,12 @@ from ..extras import require_torch
 from .checks import number, output_dir, widths
 from .data import add_ferplus_flag
 from .output import console, plain, print_json
-from .predict import add_precision_flag
+from .predict import WEIGHTS_HELP, add_precision_flag
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("evaluate", help="metrics, confusion matrix and sample predictions on one split")
-    ev.add_argument(
-        "--weights",
-        default="default",
-        help="checkpoint, run directory or shipped model name; several, comma-separated: an ensemble",
-    )
+    ev.add_argument("--weights", default="default", help=WEIGHTS_HELP)
     ev.add_argument("--data", required=True)
     ev.add_argument("--split", default="test", choices=("train", "val", "test"))
     ev.add_argument("--classes", help="evaluate on a subset of the model's classes")

@@ -10,16 +10,13 @@ from pathlib import Path
 from .checks import COUNT, NON_NEGATIVE_INT, POSITIVE, PROBABILITY, number, output_dir, output_file
 from .output import console, err_console, plain, progress
 
+WEIGHTS_HELP = "shipped model name, checkpoint, run directory or .onnx; several, comma-separated: an ensemble"
 #: ferkit.faces.align.ALIGN_MODES with the default first (the same test keeps them in step).
 ALIGNS = ("level", "keep-tilt", "none")
 
 
 def add_recognizer_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--weights",
-        default="default",
-        help="shipped model name, checkpoint, run directory or .onnx; several, comma-separated: an ensemble",
-    )
+    p.add_argument("--weights", default="default", help=WEIGHTS_HELP)
     p.add_argument("--detector", default="yunet", help="face detector: yunet, none (ferkit models lists them)")
     p.add_argument("--detector-model", help="model file for --detector yunet")
     p.add_argument("--no-detect", action="store_true", help="inputs are already face crops (like FER2013)")
@@ -116,13 +113,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     keep = [] if args.json else None  # whole results are held only for --json; streams keep nothing
     with progress("predict", job.total) as bar:
         task = bar.add_task("predict", total=job.total)
-        for r in job.run(
-            recognizer_options(args),
-            ray_address=args.ray,
-            annotate_dir=annotate,
-            sample_fps=args.sample_fps,
-            smoothing=args.smoothing,
-        ):
+        video = dict(sample_fps=args.sample_fps, smoothing=args.smoothing)
+        for r in job.run(recognizer_options(args), ray_address=args.ray, annotate_dir=annotate, **video):
             if keep is not None:
                 keep.append(r.to_dict())
             if r.status != "ok":
@@ -137,16 +129,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
         else:
             Path(args.json).write_text(text)
     c = job.counts
-    outputs = "".join(
-        f"; {k}: {plain(v)}"
-        for k, v in (("json", args.json), ("jsonl", args.jsonl), ("csv", args.csv), ("annotated", args.annotate))
-        if v
-    )
-    err_console.print(
-        f"{sum(c.values())} input(s): {c['ok']} with faces, {c['no_face']} without, {c['error']} failed{outputs}",
-        highlight=False,
-        soft_wrap=True,
-    )
+    written = {"json": args.json, "jsonl": args.jsonl, "csv": args.csv, "annotated": args.annotate}
+    outputs = "".join(f"; {k}: {plain(v)}" for k, v in written.items() if v)
+    line = f"{sum(c.values())} input(s): {c['ok']} with faces, {c['no_face']} without, {c['error']} failed{outputs}"
+    err_console.print(line, highlight=False, soft_wrap=True)
     return 1 if c["error"] else 0
 
 
@@ -157,12 +143,8 @@ def _print_result(r) -> None:
     else:
         sm = r.summary
         video = f"; annotated video {plain(r.annotated)} ({r.annotated_codec})" if r.annotated else ""
-        console.print(
-            f"{plain(r.path)}: {sm['faces']} faces in {sm['frames_sampled']} frames, {len(sm['tracks'])} "
-            f"tracks, mostly {sm['dominant']}{video}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        seen = f"{sm['faces']} faces in {sm['frames_sampled']} frames, {len(sm['tracks'])} tracks"
+        console.print(f"{plain(r.path)}: {seen}, mostly {sm['dominant']}{video}", highlight=False, soft_wrap=True)
 
 
 def cmd_webcam(args: argparse.Namespace) -> int:

@@ -6,18 +6,14 @@ import argparse
 import os
 
 from .checks import COUNT, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, number
-from .predict import ALIGNS, add_precision_flag
+from .predict import ALIGNS, WEIGHTS_HELP, add_precision_flag
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     sv = sub.add_parser("serve", help="REST service and web page (http://HOST:PORT/)")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=number(int, 0, 65535), default=8000)
-    sv.add_argument(
-        "--model",
-        default="default",
-        help="shipped model name, checkpoint, run directory or .onnx; several, comma-separated: an ensemble",
-    )
+    sv.add_argument("--model", default="default", help=WEIGHTS_HELP)
     sv.add_argument("--backend", default="onnx", choices=("onnx", "torch"))
     sv.add_argument("--detector", default="yunet", help="face detector: yunet, none (ferkit models lists them)")
     sv.add_argument("--align", default="level", choices=ALIGNS, help="face alignment")
@@ -50,12 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sv.add_argument("--max-batch-mp", type=POSITIVE, default=100.0, help="megapixels of all images in one batch")
     sv.add_argument("--timeout", type=POSITIVE, default=30.0, help="seconds per request before a 504")
     sv.add_argument("--concurrency", type=COUNT, default=2, help="inferences running at once (per worker)")
-    sv.add_argument(
-        "--queue", type=NON_NEGATIVE_INT, default=8, help="requests waiting beyond those; more get a 503 at once"
-    )
-    sv.add_argument(
-        "--workers", type=COUNT, default=1, help="processes serving the port, for machines with more cores (README)"
-    )
+    sv.add_argument("--queue", type=NON_NEGATIVE_INT, default=8, help="requests waiting beyond those; then a 503")
+    sv.add_argument("--workers", type=COUNT, default=1, help="processes serving the port (for more cores; README)")
     sv.set_defaults(func=cmd_serve)
 
 

@@ -21,9 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     be = sub.add_parser("bench", help="measure inference speed on this machine")
     be.add_argument("--weights", default="default")
-    be.add_argument(
-        "--backend", help="comma-separated: onnx,onnx-int8,torch (default: all three, torch where installed)"
-    )
+    be.add_argument("--backend", help="comma-separated: onnx,onnx-int8,torch (default: all three, torch if installed)")
     be.add_argument("--quick", action="store_true", help="fewer repetitions")
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=cmd_bench)

@@ -28,6 +28,19 @@ def iou(a: tuple, b: tuple) -> float:
     return inter / float(aw * ah + bw * bh - inter) if inter else 0.0
 
 
+def match_boxes(a: list[tuple], b: list[tuple], min_iou: float) -> dict[int, int]:
+    """Greedy one-to-one matching of boxes ``a`` and ``b`` by IoU, best pairs first: ``{index in b: index
+    in a}`` for every pair that overlaps by at least ``min_iou``."""
+    pairs = sorted(((iou(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)), reverse=True)
+    matched: dict[int, int] = {}
+    for score, i, j in pairs:
+        if score < min_iou:
+            break
+        if i not in matched.values() and j not in matched:
+            matched[j] = i
+    return matched
+
+
 @dataclass
 class _Track:
     box: tuple
@@ -47,17 +60,9 @@ class Tracker:
     next_id: int = 1
 
     def update(self, boxes: list[tuple], probs: np.ndarray) -> list[tuple[int, np.ndarray]]:
-        pairs = sorted(
-            ((iou(t.box, b), tid, j) for tid, t in self.tracks.items() for j, b in enumerate(boxes)), reverse=True
-        )
-        assigned: dict[int, int] = {}
-        used: set[int] = set()
-        for score, tid, j in pairs:
-            if score < self.min_iou:
-                break
-            if tid not in used and j not in assigned:
-                assigned[j] = tid
-                used.add(tid)
+        ids = list(self.tracks)  # in the order they began: ties go as they always did
+        matched = match_boxes([self.tracks[t].box for t in ids], boxes, self.min_iou)
+        assigned = {j: ids[i] for j, i in matched.items()}
         out = []
         for j, box in enumerate(boxes):
             tid = assigned.get(j)

@@ -38,30 +38,16 @@ class Checkpoint:
 
 
 def save_checkpoint(
-    path: str | os.PathLike,
-    model: nn.Module,
-    *,
-    model_name: str,
-    model_args: dict,
-    classes: tuple[str, ...] | list[str],
-    preprocess: Preprocess,
-    dtype: str = "float32",
-    **extra,
-) -> Path:
+    path: str | os.PathLike, model: nn.Module, *, model_name: str, model_args: dict,
+    classes: tuple[str, ...] | list[str], preprocess: Preprocess, dtype: str = "float32", **extra,
+) -> Path:  # fmt: skip
     """Write weights and metadata atomically (a crash mid-write never leaves a broken checkpoint).
 
     ``dtype`` "float16" or "bfloat16" halves the file (for weights sent back from a remote machine over a
     size-limited transfer); loading casts them back to the model's float32."""
     path = Path(path)
-    meta = {
-        "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "model": model_name,
-        "model_args": model_args,
-        "classes": list(classes),
-        "preprocess": preprocess.to_dict(),
-        **extra,
-    }
+    meta = {"format": FORMAT, "version": FORMAT_VERSION, "model": model_name, "model_args": model_args}
+    meta.update(classes=list(classes), preprocess=preprocess.to_dict(), **extra)
     json.dumps(meta)  # plain types only: fail here, not at load time
     cast = getattr(torch, dtype)
     tensors = {
@@ -89,19 +75,13 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     model = _build(meta, path)
     model.load_state_dict(load_file(str(path), device=str(device)))
     model.to(device).eval()
-    return Checkpoint(
-        model=model, classes=tuple(meta["classes"]), preprocess=Preprocess.from_dict(meta["preprocess"]), meta=meta
-    )
+    return Checkpoint(model, tuple(meta["classes"]), Preprocess.from_dict(meta["preprocess"]), meta)
 
 
 def _build(meta: dict, path: Path) -> nn.Module:
     try:
-        return get_model(
-            meta["model"],
-            num_classes=len(meta["classes"]),
-            image_size=meta["preprocess"].get("image_size", 48),
-            **meta.get("model_args", {}),
-        )
+        size = meta["preprocess"].get("image_size", 48)
+        return get_model(meta["model"], num_classes=len(meta["classes"]), image_size=size, **meta.get("model_args", {}))
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: metadata fields 'model'/'model_args' do not build a model ({exc})") from None
 

@@ -276,26 +276,15 @@ def _validate_and_select(run: Run, epoch: int, row: dict) -> bool:
 
 
 def _save_best(run: Run, epoch: int, rep: dict) -> None:
-    cfg = run.cfg
+    cfg, created = run.cfg, datetime.now(UTC).isoformat(timespec="seconds")
+    metrics = {"val_acc": rep["accuracy"], "val_macro_f1": rep["macro_f1"], "epoch": epoch + 1}
+    train = {"config": asdict(cfg), "data_sha256_16": run.data_hash, "train_images": len(run.train_set)}
+    train.update(created=created, torch=torch.__version__, device=str(run.device))
+    net = dict(model_name=cfg.model, model_args=cfg.model_args, classes=run.train_set.classes)
     save_checkpoint(
-        run.out / "best.safetensors",
-        run.eval_model,
-        model_name=cfg.model,
-        model_args=cfg.model_args,
-        classes=run.train_set.classes,
-        preprocess=run.preprocess,
-        dtype=cfg.weights_dtype,
-        name=run.out.name,
-        metrics={"val_acc": rep["accuracy"], "val_macro_f1": rep["macro_f1"], "epoch": epoch + 1},
-        train={
-            "config": asdict(cfg),
-            "data_sha256_16": run.data_hash,
-            "train_images": len(run.train_set),
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "torch": torch.__version__,
-            "device": str(run.device),
-        },
-    )
+        run.out / "best.safetensors", run.eval_model, **net, preprocess=run.preprocess, dtype=cfg.weights_dtype,
+        name=run.out.name, metrics=metrics, train=train,
+    )  # fmt: skip
 
 
 def _end_epoch(run: Run, epoch: int, row: dict, improved: bool, final: bool) -> None:
