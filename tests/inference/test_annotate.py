@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ferkit.inference.annotate import COLORS, _overlap, draw_faces, place_labels, plot_timeline, save_rgb
+from ferkit.inference.annotate import COLORS, draw_faces, overlap, place_labels, plot_timeline, save_rgb
 from ferkit.inference.results import make_face
 
 FACES_BENCH = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "faces-bench" / "images"
@@ -57,7 +57,7 @@ def test_labels_stay_inside_and_go_below_when_above_is_taken():
     upper, lower = (50, 20, 40, 40), (50, 62, 40, 40)
     spots = place_labels([upper, lower], [(40, 10), (40, 10)], (300, 300))
     assert spots[0] == (50, 10) and spots[1] == (50, 102)
-    assert _overlap((*spots[1], 40, 10), upper) == 0
+    assert overlap((*spots[1], 40, 10), upper) == 0
 
 
 @pytest.mark.skipif(not FACES_BENCH.is_dir(), reason="faces-bench not found in ../shared/datasets; skipped")
@@ -76,7 +76,7 @@ def test_a_group_photo_gets_readable_labels():
     rects = [(*spot, *size) for spot, size in zip(place_labels([f.box for f in faces], sizes, img.shape[:2]), sizes)]
     h, w = img.shape[:2]
     assert all(x >= 0 and y >= 0 and x + rw <= w and y + rh <= h for x, y, rw, rh in rects)
-    assert sum(_overlap(a, b) > 0 for i, a in enumerate(rects) for b in rects[i + 1 :]) == 0
-    assert sum(_overlap(r, f.box) > 0 for i, r in enumerate(rects) for j, f in enumerate(faces) if i != j) <= 1
+    assert sum(overlap(a, b) > 0 for i, a in enumerate(rects) for b in rects[i + 1 :]) == 0
+    assert sum(overlap(r, f.box) > 0 for i, r in enumerate(rects) for j, f in enumerate(faces) if i != j) <= 1
     assert _style(30, (768, 1024))[2] == 1 and _style(300, (768, 1024))[2] > 5  # keypoint dot radius
     assert draw_faces(img, faces).shape == img.shape

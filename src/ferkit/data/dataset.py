@@ -39,6 +39,12 @@ class FERDataset:
     skipped: tuple[str, ...] = field(default=())  # one message per bad item skipped
     votes: np.ndarray | None = None  # (N, 10) uint8 FER+ vote counts, where attached (ferkit.data.ferplus)
 
+    @classmethod
+    def of(cls, images: np.ndarray, labels, splits, names, **fields) -> FERDataset:
+        """A dataset from per-image lists or arrays, in the dtypes every reader gives them."""
+        arrays = np.asarray(labels, dtype=np.int64), np.asarray(splits, dtype="<U5"), np.asarray(names, dtype=str)
+        return cls(images, *arrays, **fields)
+
     def __len__(self) -> int:
         return len(self.labels)
 
@@ -47,14 +53,8 @@ class FERDataset:
         return int(self.images.shape[-1])
 
     def _take(self, mask: np.ndarray) -> FERDataset:
-        return replace(
-            self,
-            images=self.images[mask],
-            labels=self.labels[mask],
-            splits=self.splits[mask],
-            names=self.names[mask],
-            votes=None if self.votes is None else self.votes[mask],
-        )
+        arrays = {k: getattr(self, k)[mask] for k in ("images", "labels", "splits", "names")}
+        return replace(self, **arrays, votes=None if self.votes is None else self.votes[mask])
 
     def split(self, name: str) -> FERDataset:
         """The images of one split ("train", "val" or "test")."""

@@ -323,12 +323,6 @@ def read_microsoft_layout(root: Path, size: int) -> FERDataset:
             names.append(f"{folder}/{row[0]}")
     votes_arr = np.asarray(votes, dtype=np.uint8)
     label = _TO_CLASS[votes_arr[:, :_EMOTIONS].argmax(1)]  # provisional: relabel() applies the rules
-    return FERDataset(
-        images=np.stack(images),
-        labels=label.astype(np.int64),
-        splits=np.asarray(splits, dtype="<U5"),
-        names=np.asarray(names, dtype=str),
-        classes=FERPLUS_CLASSES,
-        source=str(root),
-        votes=votes_arr,
+    return FERDataset.of(
+        np.stack(images), label, splits, names, classes=FERPLUS_CLASSES, source=str(root), votes=votes_arr
     )

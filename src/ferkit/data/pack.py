@@ -95,15 +95,9 @@ def read_pack(path: Path) -> FERDataset:
             if quantum > 1:
                 train = splits == "train"
                 images[train] = np.minimum(images[train].astype(np.int16) * quantum, 255).astype(np.uint8)
-            return FERDataset(
-                images=images,
-                labels=z["labels"].astype(np.int64),
-                splits=splits,
-                names=z["names"],
-                classes=tuple(header["classes"]),
-                source=str(path),
-                votes=z["votes"] if "votes" in z.files else None,
-            )
+            votes = z["votes"] if "votes" in z.files else None
+            fields = dict(classes=tuple(header["classes"]), source=str(path), votes=votes)
+            return FERDataset.of(images, z["labels"], splits, z["names"], **fields)
     except (lzma.LZMAError, OSError, KeyError, ValueError) as exc:
         raise DataError(f"{path}: not a readable ferkit pack ({exc})") from exc
 

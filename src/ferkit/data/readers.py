@@ -200,12 +200,5 @@ def _assemble(
     images: list, labels: list, splits: list, names: list, source: str, skipped: list, size: int,
     classes: tuple[str, ...] = CLASSES,
 ) -> FERDataset:  # fmt: skip
-    return FERDataset(
-        classes=classes,
-        images=np.stack(images) if images else np.zeros((0, size, size), np.uint8),
-        labels=np.asarray(labels, dtype=np.int64),
-        splits=np.asarray(splits, dtype="<U5"),
-        names=np.asarray(names, dtype=str),
-        source=source,
-        skipped=tuple(skipped),
-    )
+    stack = np.stack(images) if images else np.zeros((0, size, size), np.uint8)
+    return FERDataset.of(stack, labels, splits, names, classes=classes, source=source, skipped=tuple(skipped))

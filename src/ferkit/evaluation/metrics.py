@@ -87,13 +87,6 @@ def paired_comparison(
         idx = rng.integers(0, len(diff), size=(min(500, n_boot - start), len(diff)))
         boots[start : start + len(idx)] = diff[idx].mean(1)
     low, high = np.percentile(boots, [2.5, 97.5])
-    return {
-        "n": int(len(y_true)),
-        "accuracy_a": float(a.mean()),
-        "accuracy_b": float(b.mean()),
-        "difference": float(a.mean() - b.mean()),
-        "only_a_right": only_a,
-        "only_b_right": only_b,
-        "mcnemar_p": float(p),
-        "difference_ci95": [float(low), float(high)],
-    }
+    scores = {"n": int(len(y_true)), "accuracy_a": float(a.mean()), "accuracy_b": float(b.mean())}
+    scores.update(difference=float(a.mean() - b.mean()), only_a_right=only_a, only_b_right=only_b)
+    return {**scores, "mcnemar_p": float(p), "difference_ci95": [float(low), float(high)]}

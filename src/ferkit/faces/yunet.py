@@ -120,14 +120,9 @@ class YuNetDetector(Detector):
     }
 
     def __init__(
-        self,
-        model_path: str | os.PathLike | None = None,
-        *,
-        score_threshold: float = 0.7,
-        nms_threshold: float = 0.3,
-        max_side: int = 1280,
-        threads: int | None = None,
-    ) -> None:
+        self, model_path: str | os.PathLike | None = None, *, score_threshold: float = 0.7, nms_threshold: float = 0.3,
+        max_side: int = 1280, threads: int | None = None,
+    ) -> None:  # fmt: skip
         self.model_path = Path(model_path) if model_path else detector_file(YUNET_DEFAULT)
         if not self.model_path.is_file():
             raise FileNotFoundError(f"{self.model_path}: YuNet model file not found")

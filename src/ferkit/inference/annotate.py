@@ -75,10 +75,10 @@ def place_labels(
 def _label_cost(rect: tuple[int, int, int, int], avoid: list[tuple[int, int, int, int]], height: int) -> float:
     """How bad a label spot is: leaving the picture above all, then pixels over other faces and labels."""
     outside = rect[1] < 0 or rect[1] + rect[3] > height
-    return 1e9 * outside + sum(_overlap(rect, r) for r in avoid)
+    return 1e9 * outside + sum(overlap(rect, r) for r in avoid)
 
 
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
     """Pixels shared by two ``(x, y, w, h)`` rectangles."""
     dx = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
     dy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])

@@ -113,12 +113,8 @@ class Ensemble(Model):
             if m.classes != first.classes:
                 raise CheckpointError(f"ensemble members disagree on classes: {first.classes} vs {m.classes}")
         self.classes, self.preprocess, self.backend = first.classes, first.preprocess, first.backend
-        self.meta = {
-            "name": "+".join(m.name for m in self.members),
-            "model": "ensemble",
-            "classes": list(first.classes),
-            "members": [m.meta for m in self.members],
-        }
+        names, members = "+".join(m.name for m in self.members), [m.meta for m in self.members]
+        self.meta = {"name": names, "model": "ensemble", "classes": list(first.classes), "members": members}
 
     def probs(self, faces: Faces, *, tta: bool = False, widths: Sequence[float] | None = None) -> np.ndarray:
         return np.mean([m.probs(faces, tta=tta, widths=widths) for m in self.members], axis=0).astype(np.float32)
@@ -148,14 +144,9 @@ class Subset(Model):
 
 
 def load_model(
-    spec: str | os.PathLike = "default",
-    *,
-    backend: str = "onnx",
-    classes: str | Sequence[str] | None = None,
-    threads: int | None = None,
-    device: str = "cpu",
-    precision: str = "fp32",
-) -> Model:
+    spec: str | os.PathLike = "default", *, backend: str = "onnx", classes: str | Sequence[str] | None = None,
+    threads: int | None = None, device: str = "cpu", precision: str = "fp32",
+) -> Model:  # fmt: skip
     """A :class:`Model` for a shipped model or preset name, a checkpoint, a run folder or an ``.onnx`` file,
     or several comma-separated (an :class:`Ensemble`); ``classes`` restricts it (a :class:`Subset`).
     ``backend`` is ``onnx`` (no torch needed), ``torch`` (on ``device``) or ``auto`` (torch where it is
@@ -170,9 +161,8 @@ def load_model(
         raise ValueError(f"unknown backend {backend!r}; choose {', '.join((*BACKENDS, 'auto'))}")
     specs = split_weights(spec)
     if len(specs) > 1:
-        model: Model = Ensemble(
-            [load_model(s, backend=backend, threads=threads, device=device, precision=precision) for s in specs]
-        )
+        same = dict(backend=backend, threads=threads, device=device, precision=precision)
+        model: Model = Ensemble([load_model(s, **same) for s in specs])
     else:
         model = _load_one(specs[0], backend, threads, device, precision)
     if classes:
@@ -205,14 +195,8 @@ def _load_one(spec: str, backend: str, threads: int | None, device: str, precisi
 
         module = load_checkpoint(path, device=device).model
         run = torch_run(module, threads, device)
-    return Network(
-        run=run,
-        classes=tuple(meta["classes"]),
-        preprocess=Preprocess.from_dict(meta["preprocess"]),
-        meta=meta,
-        backend=backend,
-        module=module,
-    )
+    pre = Preprocess.from_dict(meta["preprocess"])
+    return Network(run, tuple(meta["classes"]), pre, meta, backend=backend, module=module)
 
 
 def onnx_file(path: Path, precision: str = "fp32") -> Path:
