@@ -147,29 +147,20 @@ def test_a_folder_not_in_the_mapping_gets_one_line(tmp_path, fer_slice_dir):
         load_dataset(tmp_path / "mine", ferplus="shipped", cache=False)
 
 
+HEADER = "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("Usage,Image name,neutral\nTraining,a.png,10\n", r"bad.csv: not a FER\+ votes file \(missing columns"),
+        (f"{HEADER},extra\n", r"unknown columns \['extra'\]"),
+        (f"{HEADER}\nTraining,a.png,4,0,0,1,3,2,0,0,0,x\n", r"bad.csv:2: vote counts must be whole numbers"),
         (
-            "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF,extra\n",
-            r"unknown columns \['extra'\]",
-        ),
-        (
-            "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
-            "Training,a.png,4,0,0,1,3,2,0,0,0,x\n",
-            r"bad.csv:2: vote counts must be whole numbers",
-        ),
-        (
-            "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
-            "Training,a.png,4,0,0,1,3,2,0,0,0,0\nTraining,b.png,9,9,0,0,0,0,0,0,0,0\n",
+            f"{HEADER}\nTraining,a.png,4,0,0,1,3,2,0,0,0,0\nTraining,b.png,9,9,0,0,0,0,0,0,0,0\n",
             r"bad.csv:3: votes must be >= 0 and sum to 1-10 annotators",
         ),
-        (
-            "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
-            "Training,a.png,4,0,0,1,3,2,0,0,0,0\n",
-            r"bad.csv: 1 vote rows, expected 35887",
-        ),
+        (f"{HEADER}\nTraining,a.png,4,0,0,1,3,2,0,0,0,0\n", r"bad.csv: 1 vote rows, expected 35887"),
     ],
 )
 def test_bad_votes_files_name_file_and_line(tmp_path, fer_slice_zip, text, message):

@@ -24,13 +24,9 @@ from .metrics import classification_report
 
 
 def run_benchmark(
-    weights: str,
-    *,
-    fer2013: str | os.PathLike | None = None,
-    cross: str | os.PathLike | None = None,
-    backend: str = "auto",
-    precision: str = "fp32",
-) -> dict:
+    weights: str, *, fer2013: str | os.PathLike | None = None, cross: str | os.PathLike | None = None,
+    backend: str = "auto", precision: str = "fp32",
+) -> dict:  # fmt: skip
     """Every benchmark found: ``{"model", "precision", "rows": [...], "skipped": [...], "choice"}``, a row
     per benchmark with its accuracy, macro-F1, macro-recall, per-class recall, size and what it measures,
     and the figures the default is chosen by (:func:`choice`).

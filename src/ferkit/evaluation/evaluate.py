@@ -42,9 +42,8 @@ def evaluate(model: Model, data: FERDataset, *, tta: bool = False, width: int | 
     if isinstance(base, Ensemble):
         report["members"] = []
         for m in base.members:
-            member = classification_report(
-                data.labels, Subset(m, tuple(data.classes)).probs(data.images, tta=tta, widths=widths), data.classes
-            )
+            own = Subset(m, tuple(data.classes)).probs(data.images, tta=tta, widths=widths)
+            member = classification_report(data.labels, own, data.classes)
             report["members"].append({"model": m.name, "accuracy": member["accuracy"], "macro_f1": member["macro_f1"]})
     return Evaluation(report=report, probs=probs, data=data)
 
@@ -70,9 +69,8 @@ def evaluate_path(
     (FER+'s contempt on FER2013's labels) is scored on the classes they share, and says so. ``resolution``
     scores the faces as a photo ``resolution`` pixels wide would show them (shrunk and enlarged back, and
     calibrated as ``predict`` calibrates faces of that width)."""
-    model = load_model(
-        weights, backend="onnx" if precision != "fp32" else backend, classes=classes, precision=precision
-    )
+    backend = "onnx" if precision != "fp32" else backend  # int8 twins run on ONNX Runtime
+    model = load_model(weights, backend=backend, classes=classes, precision=precision)
     # Loaded with all its classes: a model that knows more (FER+'s contempt on FER2013's labels) is scored
     # on those the data has, which evaluate() picks out of the model.
     data = load_dataset(data_path, image_size=model.preprocess.image_size, skip_bad=skip_bad, ferplus=ferplus)

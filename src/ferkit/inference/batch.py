@@ -112,14 +112,9 @@ def _out_name(path: Path, suffix: str) -> str:
 
 
 def predict_paths(
-    recognizer: Recognizer,
-    paths: Iterable[Path],
-    *,
-    chunk: int = 32,
-    annotate_dir: Path | None = None,
-    sample_fps: float | None = None,
-    smoothing: float = 0.6,
-) -> Iterator[Result]:
+    recognizer: Recognizer, paths: Iterable[Path], *, chunk: int = 32, annotate_dir: Path | None = None,
+    sample_fps: float | None = None, smoothing: float = 0.6,
+) -> Iterator[Result]:  # fmt: skip
     """Results for ``paths``, in order. The faces of up to ``chunk`` consecutive images go through the
     network as one batch (one call per image made 48×48 crops several times slower); videos run alone."""
     pending: list[Located] = []

@@ -33,13 +33,8 @@ class Face:
         return self.probs[self.label]
 
     def to_dict(self) -> dict:
-        d: dict[str, Any] = {
-            "box": list(self.box),
-            "label": self.label,
-            "confidence": round(self.confidence, 4),
-            "probs": {k: round(v, 4) for k, v in self.probs.items()},
-            "detector_score": round(self.detector_score, 3),
-        }
+        d: dict[str, Any] = {"box": list(self.box), "label": self.label, "confidence": round(self.confidence, 4)}
+        d.update(probs={k: round(v, 4) for k, v in self.probs.items()}, detector_score=round(self.detector_score, 3))
         if self.keypoints is not None:
             d["keypoints"] = [[round(x, 1), round(y, 1)] for x, y in self.keypoints]
         if self.aligned is not None:
@@ -103,15 +98,8 @@ class ImageResult:
         return self.faces[i]
 
     def to_dict(self) -> dict:
-        d = {
-            "path": self.path,
-            "kind": "image",
-            "status": self.status,
-            "error": self.error,
-            "width": self.width,
-            "height": self.height,
-            "faces": [f.to_dict() for f in self.faces],
-        }
+        d = dict(path=self.path, kind="image", status=self.status, error=self.error, width=self.width)
+        d.update(height=self.height, faces=[f.to_dict() for f in self.faces])
         if self.error_code:
             d["error_code"] = self.error_code
         if self.annotated:
@@ -150,14 +138,8 @@ class VideoResult:
     kind = "video"
 
     def to_dict(self) -> dict:
-        d = {
-            "path": self.path,
-            "kind": "video",
-            "status": self.status,
-            "error": self.error,
-            "faces": [f.to_dict() for f in self.frames],  # one per face per sampled frame, as images' "faces"
-            "summary": self.summary,
-        }
+        d = dict(path=self.path, kind="video", status=self.status, error=self.error)
+        d.update(faces=[f.to_dict() for f in self.frames], summary=self.summary)  # faces: one per face per frame
         if self.annotated:
             d["annotated"], d["annotated_codec"] = self.annotated, self.annotated_codec
         return d

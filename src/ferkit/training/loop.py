@@ -130,13 +130,9 @@ def _batch_targets(run: Run, idx: torch.Tensor, y: torch.Tensor, gen: torch.Gene
 
 
 def _batch_loss(
-    run: Run,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    gen: torch.Generator,
-    mix_rng: np.random.Generator,
+    run: Run, x: torch.Tensor, y: torch.Tensor, gen: torch.Generator, mix_rng: np.random.Generator,
     sharp: torch.Tensor | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
     """The loss of one (augmented, possibly mixed) batch against ``y`` (class indices or distributions):
     labels, mixup partner, teacher (which reads ``sharp``, the batch before it was blurred, where given)."""
     cfg = run.cfg
