@@ -179,13 +179,11 @@ def hopper() -> np.ndarray:
 HOPPER_FACE = (150, 100, 230, 230)
 
 
-def iou(a, b) -> float:
-    from ferkit.inference.video import iou as _iou
-
-    return _iou(tuple(a), tuple(b))
-
-
 # --------------------------------------------------------------------------- real photos in every form, bad input
+
+
+#: The photo as ``photo_dir`` holds it in every format and mode, each with the one face.
+PHOTO_FILES = "rgb.jpg gray.png rgba.png photo.webp photo.bmp photo.tiff gray16.png exif_rotated.jpg".split()
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,10 @@ from PIL import Image
 
 from ferkit.data.decode import ImageError, Video, load_image, to_gray
 
-from ..conftest import write_video
+from ..conftest import PHOTO_FILES, write_video
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["rgb.jpg", "gray.png", "rgba.png", "photo.webp", "photo.bmp", "photo.tiff", "gray16.png", "exif_rotated.jpg"],
-)
+@pytest.mark.parametrize("name", PHOTO_FILES)
 def test_every_format_and_mode_decodes_upright(photo_dir, hopper, name):
     img = load_image(photo_dir / name)
     assert img.dtype == np.uint8 and img.shape == hopper.shape  # EXIF rotation undone

@@ -11,8 +11,9 @@ import pytest
 from ferkit.data.decode import to_gray
 from ferkit.faces.detect import detector_file, make_detector
 from ferkit.faces.yunet import YuNetDetector, YuNetRuntime, decode, nms
+from ferkit.inference.video import iou
 
-from ..conftest import HOPPER_FACE, iou
+from ..conftest import HOPPER_FACE
 
 FACES_BENCH = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "faces-bench" / "images"
 

@@ -8,8 +8,9 @@ from PIL import Image
 
 from ferkit.data.decode import ImageError
 from ferkit.inference.pipeline import Recognizer
+from ferkit.inference.video import iou
 
-from ..conftest import HOPPER_FACE, iou
+from ..conftest import HOPPER_FACE, PHOTO_FILES
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +32,7 @@ def test_default_model_finds_grace_hopper(rec, hopper):
     assert left_eye[0] < nose[0] < right_eye[0] and max(left_eye[1], right_eye[1]) < nose[1] < left_mouth[1]
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["rgb.jpg", "gray.png", "rgba.png", "photo.webp", "photo.bmp", "photo.tiff", "gray16.png", "exif_rotated.jpg"],
-)
+@pytest.mark.parametrize("name", PHOTO_FILES)
 def test_every_format_and_mode(rec, photo_dir, hopper, name):
     faces = rec.predict(photo_dir / name)
     assert len(faces) == 1 and iou(faces[0].box, HOPPER_FACE) > 0.5

@@ -57,16 +57,8 @@ def add_precision_flag(p: argparse.ArgumentParser, default: str) -> None:
 
 def recognizer_options(args: argparse.Namespace) -> dict:
     """:meth:`Recognizer.from_pretrained` keywords from the flags."""
-    return dict(
-        weights=args.weights,
-        detector="none" if args.no_detect else args.detector,
-        detector_model=args.detector_model,
-        backend=args.backend,
-        uncertain_below=args.uncertain_below,
-        align=args.align,
-        classes=args.classes,
-        precision=args.precision,
-    )
+    same = ("weights", "detector_model", "backend", "uncertain_below", "align", "classes", "precision")
+    return {**{k: getattr(args, k) for k in same}, "detector": "none" if args.no_detect else args.detector}
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -55,18 +55,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..serving.app import serve
     from ..serving.context import Limits
 
-    limits = Limits(
-        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
-        max_body_bytes=int(args.max_body_mb * 1024 * 1024),
-        read_timeout_s=args.read_timeout,
-        api_keys=tuple(args.api_key) + tuple(k for k in os.environ.get("FERKIT_API_KEYS", "").split(",") if k),
-        rate_per_client=args.rate_limit,
-        cors_origins=tuple(args.cors_origin),
-        timeout_s=args.timeout,
-        max_concurrency=args.concurrency,
-        max_queue=args.queue,
-        max_batch_pixels=int(args.max_batch_mp * 1e6),
-    )
-    keys = ("host", "port", "backend", "detector", "align", "classes", "workers", "precision")
-    serve(args.model, limits=limits, **{k: getattr(args, k) for k in keys})
+    mb = 1024 * 1024
+    sizes = dict(max_upload_bytes=int(args.max_upload_mb * mb), max_body_bytes=int(args.max_body_mb * mb))
+    sizes["max_batch_pixels"] = int(args.max_batch_mp * 1e6)
+    times = dict(read_timeout_s=args.read_timeout, timeout_s=args.timeout)
+    load = dict(max_concurrency=args.concurrency, max_queue=args.queue, rate_per_client=args.rate_limit)
+    keys = tuple(args.api_key) + tuple(k for k in os.environ.get("FERKIT_API_KEYS", "").split(",") if k)
+    limits = Limits(**sizes, **times, **load, api_keys=keys, cors_origins=tuple(args.cors_origin))
+    flags = ("host", "port", "backend", "detector", "align", "classes", "workers", "precision")
+    serve(args.model, limits=limits, **{k: getattr(args, k) for k in flags})
     return 0

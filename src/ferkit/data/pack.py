@@ -56,24 +56,12 @@ def write_pack(
     train = data.splits[keep] == "train"
     if train_quantum > 1:  # store the step's index; reading multiplies back (255 // 3 = 85 levels, exact ends)
         images[train] = (images[train].astype(np.int16) + train_quantum // 2) // train_quantum
-    header = {
-        "format": PACK_FORMAT,
-        "version": PACK_VERSION,
-        "classes": list(data.classes),
-        "source": data.source,
-        "train_quantum": train_quantum,
-    }
+    header = {"format": PACK_FORMAT, "version": PACK_VERSION, "classes": list(data.classes), "source": data.source}
     arrays = {} if data.votes is None else {"votes": data.votes[keep].astype(np.uint8)}
+    arrays.update(header=np.array(json.dumps({**header, "train_quantum": train_quantum})))
+    arrays.update(rows=_row_differences(images), labels=data.labels[keep].astype(np.uint8))
     buf = io.BytesIO()
-    np.savez(
-        buf,
-        header=np.array(json.dumps(header)),
-        rows=_row_differences(images),
-        labels=data.labels[keep].astype(np.uint8),
-        splits=data.splits[keep].astype(str),
-        names=data.names[keep].astype(str),
-        **arrays,
-    )
+    np.savez(buf, **arrays, splits=data.splits[keep].astype(str), names=data.names[keep].astype(str))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(lzma.compress(buf.getvalue(), preset=6))

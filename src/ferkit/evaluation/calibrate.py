@@ -150,14 +150,10 @@ def calibrate(
     data = data.split(split)
     logits = ckpt.logits(data.images)
     t = fit_temperature(logits, data.labels)
-    result = {
-        "temperature": round(t, 4),
-        "fitted_on": f"{Path(str(data_path)).name}:{split}",
-        "ece_before": round(expected_calibration_error(data.labels, softmax(logits)), 4),
-        "ece_after": round(expected_calibration_error(data.labels, softmax(logits, t)), 4),
-        "nll_before": round(_nll(logits, data.labels), 4),
-        "nll_after": round(_nll(logits, data.labels, t), 4),
-    }
+    ece = lambda temperature: round(expected_calibration_error(data.labels, softmax(logits, temperature)), 4)  # noqa: E731
+    result = {"temperature": round(t, 4), "fitted_on": f"{Path(str(data_path)).name}:{split}"}
+    result.update(ece_before=ece(1.0), ece_after=ece(t))
+    result.update(nll_before=round(_nll(logits, data.labels), 4), nll_after=round(_nll(logits, data.labels, t), 4))
     bias = None
     if recall_floor:
         b = fit_class_bias(logits, data.labels, t, parse_floors(recall_floor, ckpt.classes), ckpt.classes)
@@ -178,10 +174,6 @@ def _decision_change(logits: np.ndarray, labels: np.ndarray, t: float, bias: lis
     def recalls(rep: dict) -> dict:
         return {c: round(m["recall"], 4) for c, m in rep["per_class"].items()}
 
-    return {
-        "accuracy_before": round(before["accuracy"], 4),
-        "accuracy_after": round(after["accuracy"], 4),
-        "recall_before": recalls(before),
-        "recall_after": recalls(after),
-        "ece_with_bias": round(after["ece"], 4),
-    }
+    change = {"accuracy_before": round(before["accuracy"], 4), "accuracy_after": round(after["accuracy"], 4)}
+    change.update(recall_before=recalls(before), recall_after=recalls(after), ece_with_bias=round(after["ece"], 4))
+    return change

@@ -73,12 +73,8 @@ class Recognizer:
             raise ValueError(f"unknown alignment {align!r}; choose {', '.join(ALIGN_MODES)}")
         if isinstance(detector, str):
             detector = make_detector(detector, detector_model, threads)
-        return cls(
-            model=load_model(weights, backend=backend, classes=classes, threads=threads, precision=precision),
-            detector=detector,
-            uncertain_below=uncertain_below,
-            align=align,
-        )
+        model = load_model(weights, backend=backend, classes=classes, threads=threads, precision=precision)
+        return cls(model, detector, uncertain_below=uncertain_below, align=align)
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -237,12 +233,8 @@ class Recognizer:
 def error_result(path: str | None, exc: Exception) -> ImageResult:
     """The result of an input that failed, with a one-line reason that names it and its kind."""
     msg = str(exc)
-    return ImageResult(
-        path=path,
-        status="error",
-        error=msg if (path and path in msg) else f"{path}: {msg}",
-        error_code=getattr(exc, "code", None) or ("unreadable" if isinstance(exc, OSError) else "failed"),
-    )
+    code = getattr(exc, "code", None) or ("unreadable" if isinstance(exc, OSError) else "failed")
+    return ImageResult(path, status="error", error=msg if (path and path in msg) else f"{path}: {msg}", error_code=code)
 
 
 def _label(source: Any) -> str:

@@ -188,21 +188,9 @@ def summarize(rows: list[dict], classes: tuple[str, ...], n_frames: int, fps: fl
     per_track = {}
     for tid, rs in tracks.items():
         mp = mean_probs(rs)
-        per_track[str(tid)] = {
-            "frames": len(rs),
-            "first_s": rs[0]["time_s"],
-            "last_s": rs[-1]["time_s"],
-            "dominant": max(mp, key=mp.get),
-            "mean_probs": mp,
-        }
+        span = {"frames": len(rs), "first_s": rs[0]["time_s"], "last_s": rs[-1]["time_s"]}
+        per_track[str(tid)] = {**span, "dominant": max(mp, key=mp.get), "mean_probs": mp}
     overall = mean_probs(rows)
-    return {
-        "frames_sampled": n_frames,
-        "fps": round(fps, 3),
-        "sample_every": step,
-        "frames_with_faces": len({r["frame"] for r in rows}),
-        "faces": len(rows),
-        "tracks": per_track,
-        "dominant": max(overall, key=overall.get) if overall else None,
-        "mean_probs": overall,
-    }
+    frames = {"frames_sampled": n_frames, "fps": round(fps, 3), "sample_every": step}
+    frames.update(frames_with_faces=len({r["frame"] for r in rows}), faces=len(rows), tracks=per_track)
+    return {**frames, "dominant": max(overall, key=overall.get) if overall else None, "mean_probs": overall}

@@ -42,12 +42,9 @@ def create_app(recognizer: Recognizer, limits: Limits = Limits()) -> FastAPI:
     if limits.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=list(limits.cors_origins),
-            allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
-        )
+        headers = ["Authorization", "X-API-Key", "Content-Type"]
+        cors = dict(allow_origins=list(limits.cors_origins), allow_methods=["GET", "POST"], allow_headers=headers)
+        app.add_middleware(CORSMiddleware, **cors)
     app.add_middleware(Observe, ctx=app.state.ctx)  # added last: the outermost, so it sees every answer
     app.include_router(health.router)
     app.include_router(predict.router)

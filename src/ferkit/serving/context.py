@@ -60,16 +60,11 @@ class ServiceContext:
         self.gate = asyncio.Semaphore(self.limits.max_concurrency)
         self.in_flight = 0
         model = self.recognizer.model
-        self.model_info = {
-            "name": model.name,
-            "architecture": model.meta.get("model"),
-            "classes": list(model.classes),
-            "metrics": model.meta.get("metrics", {}),
-            "temperature": float(model.meta.get("temperature", 1.0)),
-            "class_bias": model.meta.get("class_bias"),
-            "backend": model.backend,
-            "detector": self.recognizer.detector.name,
-        }
+        meta = model.meta
+        info = {"name": model.name, "architecture": meta.get("model"), "classes": list(model.classes)}
+        info.update(metrics=meta.get("metrics", {}), temperature=float(meta.get("temperature", 1.0)))
+        info.update(class_bias=meta.get("class_bias"), backend=model.backend, detector=self.recognizer.detector.name)
+        self.model_info = info
 
     @asynccontextmanager
     async def admission(self):

@@ -31,14 +31,9 @@ def finetune(cfg: TrainConfig, *, compare_scratch: bool = True, progress: bool |
     data (the learning rate of a from-scratch run) and report both on the held-out split."""
     runs = {"finetuned": cfg}
     if compare_scratch:
-        runs["scratch"] = replace(
-            cfg,
-            init_from=None,
-            freeze_backbone=False,
-            out=str(Path(cfg.out) / "scratch"),
-            lr=TrainConfig.lr if cfg.optimizer == "sgd" else 1e-3,
-            warmup_epochs=1.0,
-        )
+        lr = TrainConfig.lr if cfg.optimizer == "sgd" else 1e-3  # a from-scratch run's learning rate
+        scratch = dict(init_from=None, freeze_backbone=False, lr=lr, warmup_epochs=1.0)
+        runs["scratch"] = replace(cfg, out=str(Path(cfg.out) / "scratch"), **scratch)
         runs["finetuned"] = replace(cfg, out=str(Path(cfg.out) / "finetuned"))
     report: dict = {"data": cfg.data, "from": cfg.init_from, "freeze_backbone": cfg.freeze_backbone}
     for name, run_cfg in runs.items():

@@ -202,18 +202,11 @@ def _train_epoch(run: Run, epoch: int, bar) -> dict:
         bar.update(task, advance=1, **shown)
         if bar.disable and time.time() - last_note > NOTE_EVERY_S:  # no terminal, no bar: a line now and then
             last_note = time.time()
-            log.info(
-                "epoch %d: step %d/%d, loss %.3f", epoch + 1, step + 1, run.steps_per_epoch, float(loss_sum) / seen
-            )
+            mean = float(loss_sum) / seen
+            log.info("epoch %d: step %d/%d, loss %.3f", epoch + 1, step + 1, run.steps_per_epoch, mean)
     bar.remove_task(task)
-    return {
-        "epoch": epoch + 1,
-        "lr": run.opt.param_groups[0]["lr"],
-        "train_loss": float(loss_sum) / seen,
-        "train_acc": float(correct) / seen,
-        "started": t0,
-        "seen": seen,
-    }
+    figures = {"train_loss": float(loss_sum) / seen, "train_acc": float(correct) / seen}
+    return {"epoch": epoch + 1, "lr": run.opt.param_groups[0]["lr"], **figures, "started": t0, "seen": seen}
 
 
 def _schedule_step(run: Run, epoch: int, step: int, total_steps: int, epoch_t0: float) -> int:
@@ -238,14 +231,8 @@ def _validate_and_select(run: Run, epoch: int, row: dict) -> bool:
     probs = softmax(predict_logits(run.eval_model, run.val_set.images, run.preprocess, device=run.device))
     rep = classification_report(run.val_set.labels, probs, run.val_set.classes)
     seconds, seen = time.time() - row.pop("started"), row.pop("seen")
-    row.update(
-        val_loss=rep["nll"],
-        val_acc=rep["accuracy"],
-        val_macro_f1=rep["macro_f1"],
-        seconds=round(seconds, 2),
-        images_per_s=round(seen / seconds, 1),
-        elapsed_s=round(run.info["train_seconds"] + seconds, 1),
-    )
+    row.update(val_loss=rep["nll"], val_acc=rep["accuracy"], val_macro_f1=rep["macro_f1"], seconds=round(seconds, 2))
+    row.update(images_per_s=round(seen / seconds, 1), elapsed_s=round(run.info["train_seconds"] + seconds, 1))
     if run.ema is not None:  # the raw weights' accuracy beside the average's, to see what averaging gives
         raw = predict_logits(run.model, run.val_set.images, run.preprocess, device=run.device)
         row["val_acc_raw"] = float((raw.argmax(1) == run.val_set.labels).mean())  # softmax keeps the argmax
@@ -328,14 +315,9 @@ def _calibrate(run: Run) -> dict:
 
 def _finish(run: Run) -> TrainResult:
     info = run.info
-    summary = {
-        "best_val_acc": info["best_val_acc"],
-        "best_epoch": info["best_epoch"],
-        "epochs_run": info["epoch"],
-        "train_seconds": round(info["train_seconds"], 1),
-        "best_elapsed_s": round(info.get("best_elapsed_s", 0.0), 1),
-        "params": count_parameters(run.model),
-    }
+    summary = {"best_val_acc": info["best_val_acc"], "best_epoch": info["best_epoch"], "epochs_run": info["epoch"]}
+    summary.update(train_seconds=round(info["train_seconds"], 1), params=count_parameters(run.model))
+    summary["best_elapsed_s"] = round(info.get("best_elapsed_s", 0.0), 1)
     if run.main_process:
         if run.cfg.calibrate:
             summary["calibration"] = _calibrate(run)

@@ -20,14 +20,10 @@ log = logging.getLogger(__name__)
 def suggest(trial, base: TrainConfig) -> TrainConfig:
     """The search space: learning rate, weight decay, label smoothing, augmentation strength, mixup."""
     lr_range = (1e-3, 0.2) if base.optimizer == "sgd" else (1e-4, 1e-2)
-    return replace(
-        base,
-        lr=trial.suggest_float("lr", *lr_range, log=True),
-        weight_decay=trial.suggest_float("weight_decay", 1e-5, 2e-3, log=True),
-        label_smoothing=trial.suggest_float("label_smoothing", 0.0, 0.2),
-        augment=trial.suggest_categorical("augment", ["light", "default", "strong"]),
-        mixup=trial.suggest_categorical("mixup", [0.0, 0.2, 0.4]),
-    )
+    floats = {"lr": (*lr_range, True), "weight_decay": (1e-5, 2e-3, True), "label_smoothing": (0.0, 0.2, False)}
+    choices = {"augment": ["light", "default", "strong"], "mixup": [0.0, 0.2, 0.4]}
+    picked = {k: trial.suggest_float(k, lo, hi, log=log) for k, (lo, hi, log) in floats.items()}
+    return replace(base, **picked, **{k: trial.suggest_categorical(k, v) for k, v in choices.items()})
 
 
 def tune(
@@ -65,17 +61,10 @@ def tune(
     best_cfg = {**best.user_attrs["config"], "out": str(out / "best")}
     (out / "best_config.json").write_text(json.dumps(best_cfg, indent=2))
     _plot(study, out / "search.png")
-    summary = {
-        "storage": storage,
-        "study": study_name,
-        "trials": len(study.trials),
-        "completed": len(done),
-        "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials),
-        "best_val_acc": best.value,
-        "best_params": best.params,
-        "best_config": str(out / "best_config.json"),
-        "plot": str(out / "search.png"),
-    }
+    pruned = sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials)
+    summary = {"storage": storage, "study": study_name, "trials": len(study.trials), "completed": len(done)}
+    summary.update(pruned=pruned, best_val_acc=best.value, best_params=best.params)
+    summary.update(best_config=str(out / "best_config.json"), plot=str(out / "search.png"))
     (out / "tune.json").write_text(json.dumps(summary, indent=2))
     return summary
 
