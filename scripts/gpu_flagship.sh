@@ -1,19 +1,19 @@
 #!/bin/sh
-# The GPU plan in one device call of about 8 minutes: a 20-second smoke of every model, then three seeds of
+# shellcheck disable=SC2086  # EXTRA, EXTRA_STUDENT and a student's FLAGS are word-split into flags on purpose
+# The GPU plan in one remote call of about 8 minutes: a 20-second smoke of every model, then three seeds of
 # the FER2013 flagship (configs/flagship.toml) and two of the FER+ flagship (configs/flagship-ferplus.toml)
 # side by side on the one GPU, then the compact students distilled from each ensemble, side by side
 # (configs/flagship-student.toml, configs/flagship-ferplus-student.toml). Everything is sized by wall
-# clock: TOTAL seconds for the whole call, whatever the GPU's speed. What comes back in $OUT (the device
-# tool brings back at most 8 files of 16 MiB, 64 MiB in all): five float16 flagships (10.4 MB each), two float16
+# clock: TOTAL seconds for the whole call, whatever the GPU's speed. What comes back in $OUT fits a call
+# that returns at most 8 files of 16 MiB, 64 MiB in all: five float16 flagships (10.4 MB each), two float16
 # students (3.9 MB each) and one log archive.
 #
-# Here, once:  .venv/bin/ferkit data pack ../shared/datasets/fer2013.zip --ferplus --train-quantum 3 \
-#                  --out gpu-data/fer2013.npz.xz
-#              (45.0 MB: train and PublicTest, duplicates dropped, FER+ votes, training pixels within 1 grey
-#              level; gpu-data/ is in .git/info/exclude. With the 16.7 MB tree it travels in 61.8 of 67.1 MB.)
+# Before:  .venv/bin/ferkit data pack ../shared/datasets/fer2013.zip --ferplus --train-quantum 3 \
+#              --out gpu-data/fer2013.npz.xz   (45.0 MB: train and PublicTest, duplicates dropped, FER+ votes,
+#          training pixels within 1 grey level; gpu-data/ is in .git/info/exclude; with the tree, 61.8 MB)
 # The call:    run(command="TOTAL=480 sh scripts/gpu_flagship.sh", carry=["gpu-data"], timeout_s=560)
 # If the smoke fails the script stops within a minute and returns its logs: fix, then call again with a
-#              TOTAL that fits what is left of the lease.
+# TOTAL that fits what is left.
 #
 # Settings: TOTAL (480), SMOKE (6: seconds of training per smoke model; 0 skips the smoke), SEEDS ("0 1 2";
 # "" with FERPLUS_SEEDS "" trains students only, all the time theirs, from teachers given by path),
@@ -22,9 +22,8 @@
 # per line, "NAME CONFIG TEACHERS [FLAGS...]": TEACHERS is a comma-separated weights list in which @fer2013
 # and @ferplus stand for this call's flagship seeds, e.g. "@fer2013,default"), DEVICE (cuda), PACK, PYTHON
 # (python3), THREADS (3 CPU threads per process), EXTRA / EXTRA_STUDENT (more `ferkit train` flags; the
-# tests rehearse this script on the CPU with tiny ones).
-# Not used: torch.compile. Its compile time on this network could not be measured before the lease, and
-# five processes compiling at once would spend a fifth of the budget before it could pay back.
+# tests rehearse this script on the CPU with tiny ones). Not used: torch.compile (its compile time could not
+# be measured before the lease, and five processes compiling at once would spend a fifth of the budget).
 set -eu
 TOTAL=${TOTAL:-480}
 SMOKE=${SMOKE:-6}
@@ -92,16 +91,12 @@ teachers_of() { # teachers_of PREFIX SEEDS: the comma-separated best checkpoints
 # ---- smoke: every model for a few hundred steps on the real pack, a checkpoint written and read back
 if [ "$SMOKE" != 0 ]; then
     small="--max-train 4096 --max-val 512 --save-every 1"
-    # shellcheck disable=SC2086
     train smoke-fer2013-seed0 configs/flagship.toml "$SMOKE" $small ${EXTRA:-}
-    # shellcheck disable=SC2086
     train smoke-ferplus-seed0 configs/flagship-ferplus.toml "$SMOKE" $small ${EXTRA:-}
     wait_all
     if [ "$FAILED" = 0 ]; then
-        # shellcheck disable=SC2086
         train smoke-student configs/flagship-student.toml "$SMOKE" $small ${EXTRA_STUDENT:-} \
             --teacher "$(teachers_of smoke-fer2013 0)"
-        # shellcheck disable=SC2086
         train smoke-ferplus-student configs/flagship-ferplus-student.toml "$SMOKE" $small ${EXTRA_STUDENT:-} \
             --teacher "$(teachers_of smoke-ferplus 0)"
         wait_all
@@ -131,11 +126,9 @@ flag_budget=$("$PYTHON" -c "import sys; print(max(5, int(int(sys.argv[1]) * (1 -
     "$left" "$STUDENT_SHARE")
 say "flagships: $flag_budget s each (FER2013 seeds $SEEDS, FER+ seeds $FERPLUS_SEEDS)"
 for seed in $SEEDS; do
-    # shellcheck disable=SC2086
     train fer2013-seed$seed configs/flagship.toml "$flag_budget" --seed "$seed" ${EXTRA:-}
 done
 for seed in $FERPLUS_SEEDS; do
-    # shellcheck disable=SC2086
     train ferplus-seed$seed configs/flagship-ferplus.toml "$flag_budget" --seed "$seed" ${EXTRA:-}
 done
 wait_all
@@ -162,7 +155,6 @@ while read -r name config teachers flags; do
     case "$teachers" in *@fer2013*) [ -n "$fer_teachers" ] || continue ;; esac
     case "$teachers" in *@ferplus*) [ -n "$plus_teachers" ] || continue ;; esac
     teachers=$(echo "$teachers" | sed "s|@fer2013|$fer_teachers|; s|@ferplus|$plus_teachers|")
-    # shellcheck disable=SC2086
     train "$name" "$config" "$student_budget" --teacher "$teachers" $flags ${EXTRA_STUDENT:-}
     names="$names $name"
 done <<EOF

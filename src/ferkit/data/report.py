@@ -84,12 +84,9 @@ def ferplus_report(data: FERDataset) -> dict:
     for s in SPLITS:
         m = data.splits == s
         if m.any():
-            splits[s] = {
-                "faces": int(m.sum()),
-                "kept": int((m & keep).sum()),
-                "dropped_unknown_or_not_a_face": int((m & ~keep & odd).sum()),
-                "dropped_no_majority": int((m & ~keep & ~odd).sum()),
-            }
+            dropped = {"dropped_unknown_or_not_a_face": int((m & ~keep & odd).sum())}
+            dropped["dropped_no_majority"] = int((m & ~keep & ~odd).sum())
+            splits[s] = {"faces": int(m.sum()), "kept": int((m & keep).sum()), **dropped}
     agreement = {}
     for c, name in enumerate(data.classes):
         m = keep & (data.labels == c)

@@ -120,16 +120,9 @@ def _photo_row(rec, folder: Path) -> dict:
 
 def _row(name: str, rep: dict, measures: str) -> dict:
     recall = {c: round(m["recall"], 4) for c, m in rep["per_class"].items()}
-    return {
-        "benchmark": name,
-        "n": rep["n"],
-        "accuracy": round(rep["accuracy"], 4),
-        "macro_f1": round(rep["macro_f1"], 4),
-        "macro_recall": round(float(np.mean(list(recall.values()))), 4),
-        "recall": recall,
-        "measures": measures,
-        **({"no_face": rep["no_face"]} if "no_face" in rep else {}),
-    }
+    scores = {k: round(rep[k], 4) for k in ("accuracy", "macro_f1")}
+    row = {"benchmark": name, "n": rep["n"], **scores, "macro_recall": round(float(np.mean(list(recall.values()))), 4)}
+    return {**row, "recall": recall, "measures": measures, **({"no_face": rep["no_face"]} if "no_face" in rep else {})}
 
 
 def to_markdown(result: dict) -> str:

@@ -29,16 +29,16 @@ def classification_report(y_true: np.ndarray, probs: np.ndarray, classes: tuple[
     recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
     f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(tp), where=(precision + recall) > 0)
     present = support > 0
+    macro = lambda v: float(v[present].mean()) if present.any() else 0.0  # noqa: E731 - classes with faces only
+    truth = probs[np.arange(len(y_true)), y_true]
     return {
         "n": int(len(y_true)),
         "accuracy": float((y_pred == y_true).mean()) if len(y_true) else 0.0,
-        "macro_precision": float(precision[present].mean()) if present.any() else 0.0,
-        "macro_recall": float(recall[present].mean()) if present.any() else 0.0,
-        "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
+        "macro_precision": macro(precision),
+        "macro_recall": macro(recall),
+        "macro_f1": macro(f1),
         "ece": expected_calibration_error(y_true, probs),
-        "nll": float(-np.log(np.clip(probs[np.arange(len(y_true)), y_true], 1e-12, None)).mean())
-        if len(y_true)
-        else 0.0,
+        "nll": float(-np.log(np.clip(truth, 1e-12, None)).mean()) if len(y_true) else 0.0,
         "per_class": {
             c: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
             for c, p, r, f, s in zip(classes, precision, recall, f1, support)
