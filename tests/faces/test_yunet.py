@@ -77,7 +77,7 @@ def test_every_box_and_keypoint_matches_opencv(hopper, tmp_path):
     for rgb in real_photos(hopper):
         ours = runtime.run(np.ascontiguousarray(rgb), 0.7, 0.3)
         theirs = opencv_yunet(np.ascontiguousarray(rgb[:, :, ::-1]), published)
-        order = lambda f: f[np.lexsort((f[:, 1], f[:, 0]))]  # noqa: E731
+        order = lambda f: f[np.lexsort((f[:, 1], f[:, 0]))]
         assert ours.shape == theirs.shape
         np.testing.assert_allclose(order(ours), order(theirs), atol=0.05)
         total += len(ours)

@@ -23,7 +23,7 @@ def _client(recognizer, **limits) -> TestClient:
 def test_api_keys(recognizer):
     with _client(recognizer, api_keys=("s3cret", "other")) as c:
         jpeg = {"content-type": "image/jpeg"}
-        post = lambda **key: c.post("/v1/predict", content=HOPPER, headers={**jpeg, **key})  # noqa: E731
+        post = lambda **key: c.post("/v1/predict", content=HOPPER, headers={**jpeg, **key})
         r = post()
         assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
         assert r.headers["www-authenticate"] == "Bearer"

@@ -129,7 +129,7 @@ def to_markdown(result: dict) -> str:
     """The benchmark as a Markdown table (and a line per skipped set)."""
     classes = list(dict.fromkeys(c for r in result["rows"] for c in r["recall"]))
     head = ["benchmark", "n", "accuracy", "macro-F1", "macro-recall", *(f"{c} recall" for c in classes), "what"]
-    row = lambda cells: "| " + " | ".join(cells) + " |"  # noqa: E731
+    row = lambda cells: "| " + " | ".join(cells) + " |"
     lines = [f"**{result['model']}** ({result['precision']})", "", row(head), "|" + "---|" * len(head)]
     for r in result["rows"]:
         recall = [f"{r['recall'][c]:.3f}" if c in r["recall"] else "" for c in classes]

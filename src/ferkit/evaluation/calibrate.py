@@ -150,7 +150,7 @@ def calibrate(
     data = data.split(split)
     logits = ckpt.logits(data.images)
     t = fit_temperature(logits, data.labels)
-    ece = lambda temperature: round(expected_calibration_error(data.labels, softmax(logits, temperature)), 4)  # noqa: E731
+    ece = lambda temperature: round(expected_calibration_error(data.labels, softmax(logits, temperature)), 4)
     result = {"temperature": round(t, 4), "fitted_on": f"{Path(str(data_path)).name}:{split}"}
     result.update(ece_before=ece(1.0), ece_after=ece(t))
     result.update(nll_before=round(_nll(logits, data.labels), 4), nll_after=round(_nll(logits, data.labels, t), 4))

@@ -29,7 +29,7 @@ def classification_report(y_true: np.ndarray, probs: np.ndarray, classes: tuple[
     recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
     f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(tp), where=(precision + recall) > 0)
     present = support > 0
-    macro = lambda v: float(v[present].mean()) if present.any() else 0.0  # noqa: E731 - classes with faces only
+    macro = lambda v: float(v[present].mean()) if present.any() else 0.0  # classes with faces only
     truth = probs[np.arange(len(y_true)), y_true]
     return {
         "n": int(len(y_true)),

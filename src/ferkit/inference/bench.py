@@ -91,7 +91,7 @@ def _bench_recognizer(
     rec: Recognizer, crops: np.ndarray, photo: Path, video: Path, repeats: int, min_time: float
 ) -> dict:
     """Crops per second (batch 1 and 256), ms per photo from its file, frames per second of a video."""
-    rate = lambda fn, n: best_rate(fn, n, repeats, min_time)  # noqa: E731
+    rate = lambda fn, n: best_rate(fn, n, repeats, min_time)
     res = {
         "faces_per_s_batch1": rate(lambda: rec.predict_faces(crops[:1]), 1),
         "faces_per_s_batch256": rate(lambda: rec.predict_faces(crops), 256),

@@ -170,7 +170,7 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
 def describe_range(key: str) -> str:
     """``[0, 1)`` and the like, for a field of :data:`RANGES`."""
     lo, hi, lo_open, hi_open = RANGES[key]
-    fmt = lambda x: "inf" if x == INF else (str(int(x)) if float(x).is_integer() else str(x))  # noqa: E731
+    fmt = lambda x: "inf" if x == INF else (str(int(x)) if float(x).is_integer() else str(x))
     return f"{'(' if lo_open else '['}{fmt(lo)}, {fmt(hi)}{')' if hi_open else ']'}"
 
 

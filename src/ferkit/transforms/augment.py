@@ -50,7 +50,7 @@ class Augment:
         scale = 1 + (rand(b) * 2 - 1) * self.scale
         flip = torch.where(rand(b) < 0.5, -1.0, 1.0) if self.flip else torch.ones(b, device=dev)
         cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
-        row = lambda a, c: torch.stack([a * flip, c, (rand(b) * 2 - 1) * self.shift * 2], dim=1)  # noqa: E731
+        row = lambda a, c: torch.stack([a * flip, c, (rand(b) * 2 - 1) * self.shift * 2], dim=1)
         theta = torch.stack([row(cos, -sin), row(sin, cos)], dim=1)
         grid = F.affine_grid(theta, list(x.shape), align_corners=False)
         x = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
@@ -85,7 +85,7 @@ def random_erase(x: torch.Tensor, p: float, area: tuple[float, float], rand) -> 
     left = rand(b) * (w - ew)
     ys = torch.arange(h, device=x.device).view(1, h, 1)
     xs = torch.arange(w, device=x.device).view(1, 1, w)
-    inside = lambda at, lo, size: (at >= lo.view(b, 1, 1)) & (at < (lo + size).view(b, 1, 1))  # noqa: E731
+    inside = lambda at, lo, size: (at >= lo.view(b, 1, 1)) & (at < (lo + size).view(b, 1, 1))
     box = inside(ys, top, eh) & inside(xs, left, ew)
     box &= (rand(b) < p).view(b, 1, 1)
     return x.masked_fill(box.unsqueeze(1), 0.0)
