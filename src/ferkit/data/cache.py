@@ -10,13 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import FERDataset
+from .dataset import PER_IMAGE, FERDataset
 from .readers import READER_VERSION, read_source
 
 log = logging.getLogger(__name__)
-
-#: The dataset's arrays, stored as they are (``votes`` only where attached).
-ARRAYS = ("images", "labels", "splits", "names", "votes")
 
 
 def cache_dir() -> Path:
@@ -50,7 +47,7 @@ def load_cached(path: Path, *, image_size: int, skip_bad: bool, cache: bool, ope
     if file.exists():
         try:
             with np.load(file, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in ARRAYS if k in z.files}
+                arrays = {k: z[k] for k in PER_IMAGE if k in z.files}
                 tuples = {k: tuple(z[k].tolist()) for k in ("classes", "skipped")}
                 return FERDataset(**arrays, **tuples, source=str(path))
         except (OSError, KeyError, ValueError) as exc:
@@ -59,7 +56,7 @@ def load_cached(path: Path, *, image_size: int, skip_bad: bool, cache: bool, ope
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         tmp = file.with_suffix(f".{os.getpid()}.tmp.npz")
-        arrays = {k: getattr(data, k) for k in ARRAYS if getattr(data, k) is not None}
+        arrays = {k: getattr(data, k) for k in PER_IMAGE if getattr(data, k) is not None}
         tuples = {k: np.asarray(getattr(data, k), dtype=str) for k in ("classes", "skipped")}
         np.savez(tmp, **arrays, **tuples)
         os.replace(tmp, file)

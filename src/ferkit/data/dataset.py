@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 DUPLICATE_POLICIES = ("none", "cross-split", "all")
+#: The fields of a :class:`FERDataset` that hold one entry per image (``votes`` only where attached).
+PER_IMAGE = ("images", "labels", "splits", "names", "votes")
 
 
 class DataError(ValueError):
@@ -53,8 +55,7 @@ class FERDataset:
         return int(self.images.shape[-1])
 
     def _take(self, mask: np.ndarray) -> FERDataset:
-        arrays = {k: getattr(self, k)[mask] for k in ("images", "labels", "splits", "names")}
-        return replace(self, **arrays, votes=None if self.votes is None else self.votes[mask])
+        return replace(self, **{k: getattr(self, k)[mask] for k in PER_IMAGE if getattr(self, k) is not None})
 
     def split(self, name: str) -> FERDataset:
         """The images of one split ("train", "val" or "test")."""

@@ -20,7 +20,7 @@ from ..models.meta import update_meta
 from ..models.model import Network, load_model
 from ..models.shipped import resolve_weights
 from ..probs import softmax
-from .metrics import classification_report, expected_calibration_error
+from .metrics import classification_report, expected_calibration_error, nll
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -30,7 +30,7 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
 
 
 def _nll(logits: np.ndarray, labels: np.ndarray, t: float = 1.0) -> float:
-    return _probs_nll(softmax(logits, t), labels)
+    return nll(labels, softmax(logits, t))
 
 
 def fit_class_bias(
@@ -98,14 +98,10 @@ def fit_small_faces(
         table["fit"][str(w)] = {
             "accuracy_before": round(float((before.argmax(1) == labels).mean()), 4),
             "accuracy_after": round(float((after.argmax(1) == labels).mean()), 4),
-            "nll_before": round(_probs_nll(before, labels), 4),
-            "nll_after": round(_probs_nll(after, labels), 4),
+            "nll_before": round(nll(labels, before), 4),
+            "nll_after": round(nll(labels, after), 4),
         }
     return table
-
-
-def _probs_nll(probs: np.ndarray, labels: np.ndarray) -> float:
-    return float(-np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-12, None)).mean())
 
 
 def parse_floors(spec: str, classes: tuple[str, ...]) -> dict[int, float]:

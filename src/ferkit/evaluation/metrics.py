@@ -30,7 +30,6 @@ def classification_report(y_true: np.ndarray, probs: np.ndarray, classes: tuple[
     f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(tp), where=(precision + recall) > 0)
     present = support > 0
     macro = lambda v: float(v[present].mean()) if present.any() else 0.0  # classes with faces only
-    truth = probs[np.arange(len(y_true)), y_true]
     return {
         "n": int(len(y_true)),
         "accuracy": float((y_pred == y_true).mean()) if len(y_true) else 0.0,
@@ -38,7 +37,7 @@ def classification_report(y_true: np.ndarray, probs: np.ndarray, classes: tuple[
         "macro_recall": macro(recall),
         "macro_f1": macro(f1),
         "ece": expected_calibration_error(y_true, probs),
-        "nll": float(-np.log(np.clip(truth, 1e-12, None)).mean()) if len(y_true) else 0.0,
+        "nll": nll(y_true, probs),
         "per_class": {
             c: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
             for c, p, r, f, s in zip(classes, precision, recall, f1, support)
@@ -46,6 +45,13 @@ def classification_report(y_true: np.ndarray, probs: np.ndarray, classes: tuple[
         "confusion_matrix": cm.tolist(),
         "classes": list(classes),
     }
+
+
+def nll(y_true: np.ndarray, probs: np.ndarray) -> float:
+    """Mean negative log-likelihood of the true classes (probabilities clipped at 1e-12; 0 for no faces)."""
+    if not len(y_true):
+        return 0.0
+    return float(-np.log(np.clip(probs[np.arange(len(y_true)), y_true], 1e-12, None)).mean())
 
 
 def expected_calibration_error(y_true: np.ndarray, probs: np.ndarray, bins: int = 15) -> float:

@@ -8,11 +8,16 @@ import numpy as np
 from ..data.decode import fit_gray
 
 
+def framed_side(box: tuple[int, int, int, int], margin: float) -> float:
+    """The side of the square a box's face is cut from: its longer side widened by ``margin`` on each side."""
+    return max(box[2], box[3]) * (1 + 2 * margin)
+
+
 def crop_face(gray: np.ndarray, box: tuple[int, int, int, int], size: int = 48, margin: float = 0.1) -> np.ndarray:
     """A square ``size``×``size`` crop around ``box``, widened by ``margin`` on each side like FER2013's
     framing; parts outside the image are filled by replicating its border."""
     x, y, w, h = box
-    side = max(w, h) * (1 + 2 * margin)
+    side = framed_side(box, margin)
     cx, cy = x + w / 2, y + h / 2
     x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
     s = max(1, int(round(side)))

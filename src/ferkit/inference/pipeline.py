@@ -18,7 +18,7 @@ import numpy as np
 
 from ..data.decode import MAX_PIXELS, ImageError, load_image, to_gray
 from ..faces.align import ALIGN_MODES, align_face
-from ..faces.crop import crop_face
+from ..faces.crop import crop_face, framed_side
 from ..faces.detect import Detection, Detector, make_detector
 from ..models.model import Model, load_model
 from .results import Face, ImageResult, VideoResult, make_face
@@ -115,7 +115,7 @@ class Recognizer:
     def widths(self, detections: Sequence[Detection]) -> list[float]:
         """How many pixels wide each face's crop is in its photo (the box with FER2013's margin): what the
         checkpoint's small-face calibration reads."""
-        return [max(d.box[2], d.box[3]) * (1 + 2 * self.crop_margin) for d in detections]
+        return [framed_side(d.box, self.crop_margin) for d in detections]
 
     def predict_faces(
         self, faces: np.ndarray | Sequence[np.ndarray], widths: Sequence[float] | None = None

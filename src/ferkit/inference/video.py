@@ -33,11 +33,13 @@ def match_boxes(a: list[tuple], b: list[tuple], min_iou: float) -> dict[int, int
     in a}`` for every pair that overlaps by at least ``min_iou``."""
     pairs = sorted(((iou(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)), reverse=True)
     matched: dict[int, int] = {}
+    used: set[int] = set()
     for score, i, j in pairs:
         if score < min_iou:
             break
-        if i not in matched.values() and j not in matched:
+        if i not in used and j not in matched:
             matched[j] = i
+            used.add(i)
     return matched
 
 
